@@ -1,0 +1,154 @@
+// Drizzle table definitions: the typed mirror of db/migrations/*.sql (the SQL is the source of truth
+// for constraints, triggers and hypertables; keep both in step when a migration changes a table).
+import {
+  bigserial, boolean, date, doublePrecision, integer, jsonb, pgTable, primaryKey, real, text,
+  timestamp, uuid,
+} from "drizzle-orm/pg-core";
+
+const instant = (name: string) => timestamp(name, { withTimezone: true, mode: "string" });
+const day = (name: string) => date(name, { mode: "string" });
+
+export const users = pgTable("users", {
+  id: uuid("id").primaryKey().defaultRandom(),
+  subject: text("subject").notNull().unique(),
+  auditRef: uuid("audit_ref").notNull().unique().defaultRandom(),
+  timezone: text("timezone").notNull().default("UTC"),
+  createdAt: instant("created_at").notNull().defaultNow(),
+});
+
+export const connections = pgTable("connections", {
+  id: uuid("id").primaryKey().defaultRandom(),
+  userId: uuid("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+  vendor: text("vendor").$type<"oura" | "whoop">().notNull(),
+  vendorUserId: text("vendor_user_id").notNull(),
+  status: text("status").$type<"active" | "needs_reconsent">().notNull().default("active"),
+  accessTokenEnc: text("access_token_enc").notNull(),
+  refreshTokenEnc: text("refresh_token_enc"),
+  tokenExpiresAt: instant("token_expires_at"),
+  scopes: text("scopes").notNull().default(""),
+  connectedAt: instant("connected_at").notNull().defaultNow(),
+  lastSyncAt: instant("last_sync_at"),
+});
+
+export const oauthStates = pgTable("oauth_states", {
+  stateHash: text("state_hash").primaryKey(),
+  userId: uuid("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+  vendor: text("vendor").notNull(),
+  expiresAt: instant("expires_at").notNull(),
+  createdAt: instant("created_at").notNull().defaultNow(),
+});
+
+export const webhookEvents = pgTable("webhook_events", {
+  id: bigserial("id", { mode: "number" }),
+  vendor: text("vendor").notNull(),
+  eventKey: text("event_key").notNull(),
+  vendorUserId: text("vendor_user_id").notNull(),
+  body: jsonb("body").notNull(),
+  receivedAt: instant("received_at").notNull().defaultNow(),
+}, (t) => [primaryKey({ columns: [t.vendor, t.eventKey] })]);
+
+export const vendorRecords = pgTable("vendor_records", {
+  vendor: text("vendor").notNull(),
+  objectType: text("object_type").notNull(),
+  objectId: text("object_id").notNull(),
+  userId: uuid("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+  document: jsonb("document").notNull(),
+  fetchedAt: instant("fetched_at").notNull().defaultNow(),
+}, (t) => [primaryKey({ columns: [t.vendor, t.objectType, t.objectId] })]);
+
+export const sleepSessions = pgTable("sleep_sessions", {
+  source: text("source").notNull(),
+  vendorObjectId: text("vendor_object_id").notNull(),
+  userId: uuid("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+  date: day("date").notNull(),
+  isMain: boolean("is_main").notNull(),
+  startAt: instant("start_at").notNull(),
+  endAt: instant("end_at").notNull(),
+  totalSleepS: integer("total_sleep_s"),
+  efficiencyPct: real("efficiency_pct"),
+  updatedAt: instant("updated_at").notNull().defaultNow(),
+}, (t) => [primaryKey({ columns: [t.source, t.vendorObjectId] })]);
+
+export const sleepDaily = pgTable("sleep_daily", {
+  userId: uuid("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+  date: day("date").notNull(),
+  source: text("source").notNull(),
+  totalSleepS: integer("total_sleep_s"),
+  deepS: integer("deep_s"),
+  lightS: integer("light_s"),
+  remS: integer("rem_s"),
+  awakeS: integer("awake_s"),
+  efficiencyPct: real("efficiency_pct"),
+  latencyS: integer("latency_s"),
+  bedtimeStart: instant("bedtime_start"),
+  bedtimeEnd: instant("bedtime_end"),
+  avgHrvMs: real("avg_hrv_ms"),
+  lowestHrBpm: real("lowest_hr_bpm"),
+  updatedAt: instant("updated_at").notNull().defaultNow(),
+}, (t) => [primaryKey({ columns: [t.userId, t.date, t.source] })]);
+
+export const hrvDaily = pgTable("hrv_daily", {
+  userId: uuid("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+  date: day("date").notNull(),
+  source: text("source").notNull(),
+  rmssdMs: real("rmssd_ms"),
+  sdnnMs: real("sdnn_ms"),
+  restingHrBpm: real("resting_hr_bpm"),
+  updatedAt: instant("updated_at").notNull().defaultNow(),
+}, (t) => [primaryKey({ columns: [t.userId, t.date, t.source] })]);
+
+export const phoneSamples = pgTable("phone_samples", {
+  userId: uuid("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+  uuid: text("uuid").notNull(),
+  source: text("source").notNull(),
+  type: text("type").notNull(),
+  startAt: instant("start_at").notNull(),
+  endAt: instant("end_at").notNull(),
+  value: doublePrecision("value"),
+  unit: text("unit"),
+  stage: text("stage"),
+  receivedAt: instant("received_at").notNull().defaultNow(),
+}, (t) => [primaryKey({ columns: [t.userId, t.uuid, t.startAt] })]);
+
+export const readinessSnapshots = pgTable("readiness_snapshots", {
+  userId: uuid("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+  date: day("date").notNull(),
+  score: integer("score"),
+  level: text("level").notNull(),
+  confidence: real("confidence").notNull(),
+  components: jsonb("components").notNull(),
+  baseline: jsonb("baseline").notNull(),
+  algorithmVersion: text("algorithm_version").notNull(),
+  computedAt: instant("computed_at").notNull().defaultNow(),
+}, (t) => [primaryKey({ columns: [t.userId, t.date] })]);
+
+export const auditLog = pgTable("audit_log", {
+  id: bigserial("id", { mode: "number" }).primaryKey(),
+  at: instant("at").notNull().defaultNow(),
+  actorRef: text("actor_ref").notNull(),
+  action: text("action").notNull(),
+  subjectRef: uuid("subject_ref"),
+  resource: text("resource").notNull(),
+  requestId: text("request_id"),
+});
+
+export const deadLetters = pgTable("dead_letters", {
+  id: bigserial("id", { mode: "number" }).primaryKey(),
+  queue: text("queue").notNull(),
+  messageId: text("message_id").notNull(),
+  userId: uuid("user_id").references(() => users.id, { onDelete: "cascade" }),
+  body: jsonb("body").notNull(),
+  reason: text("reason").notNull(),
+  attempts: integer("attempts").notNull(),
+  receivedAt: instant("received_at").notNull().defaultNow(),
+  replayedAt: instant("replayed_at"),
+});
+
+export const webhookSubscriptions = pgTable("webhook_subscriptions", {
+  vendor: text("vendor").notNull(),
+  subscriptionId: text("subscription_id").notNull(),
+  eventType: text("event_type").notNull(),
+  dataType: text("data_type").notNull(),
+  expiresAt: instant("expires_at").notNull(),
+  updatedAt: instant("updated_at").notNull().defaultNow(),
+}, (t) => [primaryKey({ columns: [t.vendor, t.subscriptionId] })]);

@@ -1,0 +1,29 @@
+// Consumer of the `*-dlq` queues: messages that exhausted their retries are stored, never dropped.
+import type { Config } from "../env";
+import { openDb } from "../lib/db";
+import { createLogger } from "../lib/logger";
+import { storeDeadLetter } from "./store";
+
+export async function consumeDeadLetters(batch: MessageBatch<unknown>, config: Config): Promise<void> {
+  const log = createLogger({ queue: batch.queue });
+  const handle = openDb(config);
+  try {
+    for (const message of batch.messages) {
+      try {
+        await storeDeadLetter(handle.db, {
+          queue: batch.queue.replace(/-dlq$/, ""),
+          messageId: message.id,
+          body: message.body,
+          reason: "retries exhausted",
+          attempts: message.attempts,
+        });
+        message.ack();
+      } catch {
+        log.error("dead_letter_store_failed", { message_id: message.id });
+        message.retry({ delaySeconds: 30 });
+      }
+    }
+  } finally {
+    await handle.close();
+  }
+}

@@ -1,0 +1,77 @@
+// The Worker's environment, validated once per isolate: a missing binding or secret fails loudly with
+// the names of what is missing (never their values).
+import { z } from "zod";
+import type { UserReadiness } from "../durable-objects/user-readiness";
+
+export interface Bindings {
+  INGEST_QUEUE: Queue<unknown>;
+  INSIGHTS_QUEUE: Queue<unknown>;
+  USER_READINESS: DurableObjectNamespace<UserReadiness>;
+  USER_RATE_LIMITER?: RateLimit;
+  IP_RATE_LIMITER?: RateLimit;
+}
+
+const required = z.string().min(1);
+const url = z.url();
+
+export const envSchema = z.object({
+  DATABASE_URL: required,
+  DB_WS_PROXY: z.string().regex(/^[\w.-]+:\d+$/, "host:port").optional(),
+  OURA_CLIENT_ID: required,
+  OURA_CLIENT_SECRET: required,
+  OURA_WEBHOOK_VERIFICATION_TOKEN: required,
+  OURA_API_BASE: url,
+  OURA_AUTHORIZE_URL: url,
+  OURA_TOKEN_URL: url,
+  OURA_REVOKE_URL: url.optional(),
+  WHOOP_CLIENT_ID: required,
+  WHOOP_CLIENT_SECRET: required,
+  WHOOP_API_BASE: url,
+  WHOOP_AUTHORIZE_URL: url,
+  WHOOP_TOKEN_URL: url,
+  AUTH_JWKS_URL: url,
+  AUTH_ISSUER: required,
+  AUTH_AUDIENCE: required,
+  ACCESS_TEAM_DOMAIN: z.string().optional(),
+  ACCESS_AUD: z.string().optional(),
+  TOKEN_ENCRYPTION_KEYS: required,
+  APP_REDIRECT_URL: required,
+  POSTHOG_KEY: z.string().optional(),
+  POSTHOG_HOST: url.optional(),
+  PUBLIC_BASE_URL: url.optional(),
+  CORS_ORIGINS: z.string().optional(),
+  WEBHOOK_TOLERANCE_SECONDS: z.coerce.number().int().positive().default(300),
+});
+
+export type Config = z.infer<typeof envSchema>;
+/** What the runtime hands the Worker: config strings plus bindings. */
+export type Env = Bindings & Partial<Record<keyof z.input<typeof envSchema>, string>>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid Worker configuration: ${problems.join("; ")}`);
+    this.name = "ConfigError";
+  }
+}
+
+const bindingNames = ["INGEST_QUEUE", "INSIGHTS_QUEUE", "USER_READINESS"] as const;
+const cache = new WeakMap<object, Config>();
+
+/** Validates the environment (memoised per env object) or throws ConfigError naming what is wrong. */
+export function loadConfig(env: Env): Config {
+  const cached = cache.get(env);
+  if (cached) return cached;
+  const problems: string[] = bindingNames.filter((name) => !env[name]).map((name) => `missing binding ${name}`);
+  // Empty strings count as missing: an unset secret in .dev.vars often arrives as "".
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => typeof v === "string" && v !== ""));
+  const parsed = envSchema.safeParse(present);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const key = issue.path.join(".");
+      problems.push(issue.code === "invalid_type" && present[key] === undefined ? `missing ${key}` : `${key}: ${issue.message}`);
+    }
+  }
+  if (problems.length) throw new ConfigError(problems);
+  cache.set(env, parsed.data!);
+  return parsed.data!;
+}

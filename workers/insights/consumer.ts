@@ -1,0 +1,27 @@
+// Consumer of the `insights` queue: hands each user's dates to that user's UserReadiness Durable
+// Object, which coalesces bursts and recomputes once.
+import type { Config, Env } from "../env";
+import { openDb } from "../lib/db";
+import { insightsMessage, type InsightsMessage } from "../lib/messages";
+import { consumeEach } from "../queues/consume";
+import { readinessClient } from "../../durable-objects/client";
+
+export const INSIGHTS_MAX_RETRIES = 5;
+
+export async function consumeInsights(batch: MessageBatch<unknown>, env: Env, config: Config): Promise<void> {
+  const handle = openDb(config);
+  try {
+    await consumeEach<InsightsMessage>({
+      batch,
+      schema: insightsMessage,
+      db: handle.db,
+      maxRetries: INSIGHTS_MAX_RETRIES,
+      userIdOf: (body) => body.user_id,
+      handle: async (body) => {
+        await readinessClient(env, body.user_id).requestRecompute(body.user_id, body.dates);
+      },
+    });
+  } finally {
+    await handle.close();
+  }
+}

@@ -1,0 +1,37 @@
+// Structured JSON logs. Only flat, operational fields are accepted, and any key that could carry a
+// secret or a biometric value is dropped before printing: logs leave the privacy boundary.
+export type LogFields = Record<string, string | number | boolean | null | undefined>;
+
+const FORBIDDEN_KEY = /token|secret|password|authorization|cookie|signature|code|state|key|rmssd|sdnn|hrv|heart|sleep|score|value|body/i;
+
+export interface Logger {
+  info(event: string, fields?: LogFields): void;
+  warn(event: string, fields?: LogFields): void;
+  error(event: string, fields?: LogFields): void;
+  with(fields: LogFields): Logger;
+}
+
+function clean(fields: LogFields): LogFields {
+  return Object.fromEntries(Object.entries(fields).filter(([k, v]) => v !== undefined && !FORBIDDEN_KEY.test(k)));
+}
+
+export function createLogger(base: LogFields = {}): Logger {
+  const write = (level: "info" | "warn" | "error", event: string, fields: LogFields = {}) => {
+    const line = JSON.stringify({ level, event, at: new Date().toISOString(), ...clean(base), ...clean(fields) });
+    if (level === "error") console.error(line);
+    else if (level === "warn") console.warn(line);
+    else console.log(line);
+  };
+  return {
+    info: (event, fields) => write("info", event, fields),
+    warn: (event, fields) => write("warn", event, fields),
+    error: (event, fields) => write("error", event, fields),
+    with: (fields) => createLogger({ ...base, ...fields }),
+  };
+}
+
+/** An error's class and a short, value-free description for logs. */
+export function describeError(error: unknown): LogFields {
+  if (error instanceof Error) return { error_name: error.name, error_message: error.message.slice(0, 200) };
+  return { error_name: typeof error };
+}

@@ -1,0 +1,42 @@
+// Queue message contracts. Producers build them with these types; consumers parse them with these
+// schemas (a queue message is outside input like any other).
+import { z } from "zod";
+
+const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
+const vendor = z.enum(["oura", "whoop"]);
+
+/** A webhook said an object changed: fetch it from the vendor and normalize it. */
+export const vendorEventMessage = z.object({
+  kind: z.literal("vendor_event"),
+  vendor,
+  vendor_user_id: z.string().min(1).max(200),
+  object_type: z.string().min(1).max(64),
+  object_id: z.string().min(1).max(200),
+  action: z.enum(["upsert", "delete"]),
+  event_time: z.string().max(64).optional(),
+  trace_id: z.string().max(200).optional(),
+  traceparent: z.string().max(128).optional(),
+});
+
+/** Pull a date range for one connection (backfill on connect, scheduled reconciliation). */
+export const syncRangeMessage = z.object({
+  kind: z.literal("sync_range"),
+  connection_id: z.uuid(),
+  start_date: isoDate,
+  end_date: isoDate,
+  reason: z.enum(["backfill", "reconcile"]),
+  traceparent: z.string().max(128).optional(),
+});
+
+export const ingestMessage = z.discriminatedUnion("kind", [vendorEventMessage, syncRangeMessage]);
+export type IngestMessage = z.infer<typeof ingestMessage>;
+export type VendorEventMessage = z.infer<typeof vendorEventMessage>;
+export type SyncRangeMessage = z.infer<typeof syncRangeMessage>;
+
+/** Dates whose readiness must be recomputed for one user. */
+export const insightsMessage = z.object({
+  user_id: z.uuid(),
+  dates: z.array(isoDate).min(1).max(400),
+  traceparent: z.string().max(128).optional(),
+});
+export type InsightsMessage = z.infer<typeof insightsMessage>;

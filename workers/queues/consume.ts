@@ -1,0 +1,77 @@
+// The per-message loop every consumer shares: validate the body with zod, run the handler, then
+// ack, retry with backoff, or dead-letter with the reason. Nothing is silently dropped.
+import type { z } from "zod";
+import { storeDeadLetter } from "../dead-letters/store";
+import type { Database } from "../lib/db";
+import { createLogger, describeError, type Logger } from "../lib/logger";
+
+/** Thrown by handlers for failures that retrying cannot fix (dead-lettered at once). */
+export class PermanentError extends Error {
+  override name = "PermanentError";
+}
+
+/** Thrown by handlers for transient failures; `delaySeconds` honours a vendor's Retry-After. */
+export class RetryableError extends Error {
+  override name = "RetryableError";
+  constructor(message: string, readonly delaySeconds?: number) {
+    super(message);
+  }
+}
+
+export interface ConsumeOptions<T> {
+  batch: MessageBatch<unknown>;
+  schema: z.ZodType<T>;
+  db: Database;
+  /** Retries allowed before the message is dead-lettered by us (the queue's max_retries). */
+  maxRetries: number;
+  handle: (body: T, log: Logger, message: Message<unknown>) => Promise<void>;
+  userIdOf?: (body: T) => string | undefined;
+}
+
+const BASE_DELAY_SECONDS = 5;
+const MAX_DELAY_SECONDS = 15 * 60;
+
+export function backoffSeconds(attempts: number): number {
+  return Math.min(MAX_DELAY_SECONDS, BASE_DELAY_SECONDS * 2 ** Math.max(0, attempts - 1));
+}
+
+export async function consumeEach<T>(opts: ConsumeOptions<T>): Promise<void> {
+  const log = createLogger({ queue: opts.batch.queue });
+  for (const message of opts.batch.messages) {
+    const mlog = log.with({ message_id: message.id, attempts: message.attempts });
+    const parsed = opts.schema.safeParse(message.body);
+    const deadLetter = async (reason: string, userId?: string) => {
+      await storeDeadLetter(opts.db, {
+        queue: opts.batch.queue, messageId: message.id, body: message.body, reason, attempts: message.attempts, userId,
+      });
+      mlog.warn("message_dead_lettered", { reason });
+      message.ack();
+    };
+    try {
+      if (!parsed.success) {
+        await deadLetter(`invalid message: ${parsed.error.issues[0]?.path.join(".") || "body"} ${parsed.error.issues[0]?.message ?? ""}`.trim());
+        continue;
+      }
+      try {
+        await opts.handle(parsed.data, mlog, message);
+        message.ack();
+      } catch (error) {
+        if (error instanceof PermanentError) {
+          await deadLetter(error.message, opts.userIdOf?.(parsed.data));
+        } else if (message.attempts > opts.maxRetries) {
+          await deadLetter(`retries exhausted: ${(error as Error).message ?? "unknown"}`, opts.userIdOf?.(parsed.data));
+        } else {
+          const delaySeconds = error instanceof RetryableError && error.delaySeconds !== undefined
+            ? Math.min(MAX_DELAY_SECONDS, Math.max(1, Math.ceil(error.delaySeconds)))
+            : backoffSeconds(message.attempts);
+          mlog.warn("message_retry", { delay_seconds: delaySeconds, ...describeError(error) });
+          message.retry({ delaySeconds });
+        }
+      }
+    } catch (error) {
+      // Even storing the dead letter failed (database down): let the queue redeliver.
+      mlog.error("message_handling_failed", describeError(error));
+      message.retry({ delaySeconds: backoffSeconds(message.attempts) });
+    }
+  }
+}
