@@ -61,9 +61,9 @@ function ownForServer(dir: string): void {
 
 /**
  * Starts (initialising on first use) the cluster in `dataDir`. A persistent folder keeps its data and
- * password between runs; `fresh: true` wipes it first (tests).
+ * password between runs; `fresh: true` wipes it first, `ephemeral: true` removes it on stop (tests).
  */
-export async function startPostgres(opts: { dataDir: string; port?: number; fresh?: boolean }): Promise<PostgresCluster> {
+export async function startPostgres(opts: { dataDir: string; port?: number; fresh?: boolean; ephemeral?: boolean }): Promise<PostgresCluster> {
   const bin = postgresBinDir();
   if (!bin) throw new Error("no Postgres server binaries found (pg_config --bindir)");
   const dataDir = usableDataDir(resolve(opts.dataDir));
@@ -107,6 +107,7 @@ export async function startPostgres(opts: { dataDir: string; port?: number; fres
     } catch {
       /* already stopped */
     }
+    if (opts.ephemeral) rmSync(dataDir, { recursive: true, force: true });
   };
   return { url: `postgres://${DB_USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${DB_NAME}`, port, dataDir, stop };
 }

@@ -19,6 +19,7 @@ export interface Stack {
 export interface StackOptions {
   dataDir: string;
   fresh?: boolean;
+  ephemeral?: boolean;
   pgPort?: number;
 }
 
@@ -28,7 +29,7 @@ export function newEncryptionKey(kid = "k1"): string {
 }
 
 export async function startStack(opts: StackOptions): Promise<Stack> {
-  const postgres = await startPostgres({ dataDir: opts.dataDir, fresh: opts.fresh, port: opts.pgPort });
+  const postgres = await startPostgres({ dataDir: opts.dataDir, fresh: opts.fresh, ephemeral: opts.ephemeral, port: opts.pgPort });
   let proxy: WsProxy | undefined;
   try {
     proxy = await startWsProxy();

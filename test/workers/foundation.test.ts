@@ -1,21 +1,10 @@
-import { env, SELF, runDurableObjectAlarm, runInDurableObject, abortAllDurableObjects } from "cloudflare:test";
+import { SELF, runDurableObjectAlarm, runInDurableObject, abortAllDurableObjects } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import worker from "../../workers/index";
 import { openDb } from "../../workers/lib/db";
+import { executionContext, testEnv, waitFor } from "./helpers";
 import { readinessClient } from "../../durable-objects/client";
 import type { Env } from "../../workers/env";
-
-const testEnv = env as unknown as Env & Record<string, string>;
-
-async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe("health", () => {
   it("answers liveness and readiness against the real Postgres", async () => {
@@ -29,7 +18,7 @@ describe("health", () => {
 
   it("reports 503 when Postgres cannot be reached", async () => {
     const broken = { ...testEnv, DATABASE_URL: "postgres://hub:wrong@127.0.0.1:1/hub" };
-    const ctx = { waitUntil: () => undefined, passThroughOnException: () => undefined, props: {} } as unknown as ExecutionContext;
+    const ctx = executionContext();
     const res = await worker.fetch(new Request("http://hub.test/health/ready"), broken, ctx);
     expect(res.status).toBe(503);
     const body = (await res.json()) as { error: { code: string } };
@@ -48,7 +37,7 @@ describe("error envelope", () => {
 
   it("fails clearly, naming the missing secret and not leaking values, when configuration is incomplete", async () => {
     const { DATABASE_URL: _omitted, ...rest } = testEnv;
-    const ctx = { waitUntil: () => undefined, passThroughOnException: () => undefined, props: {} } as unknown as ExecutionContext;
+    const ctx = executionContext();
     const res = await worker.fetch(new Request("http://hub.test/openapi.json"), rest as unknown as Env, ctx);
     expect(res.status).toBe(500);
     const text = await res.text();
@@ -100,7 +89,7 @@ describe("UserReadiness Durable Object", () => {
     await abortAllDurableObjects(); // evict the instance; only storage survives
     stub = readinessClient(testEnv, userId);
     expect((await stub.stats()).pendingDates).toEqual(["2026-11-20", "2026-11-21"]);
-    const alarmSet = await runInDurableObject(stub, async (_instance, state) => state.storage.getAlarm());
+    const alarmSet = await runInDurableObject(stub, async (_instance: unknown, state: DurableObjectState) => state.storage.getAlarm());
     expect(alarmSet).not.toBeNull();
     expect(await runDurableObjectAlarm(stub)).toBe(true);
     const stats = await stub.stats();

@@ -1,0 +1,26 @@
+// Shared helpers for workerd tests: the typed test env, a DB handle on the real Postgres, polling.
+import { env } from "cloudflare:test";
+import type { Env } from "../../workers/env";
+import { openDb, type DbHandle } from "../../workers/lib/db";
+
+export type TestEnv = Env & Record<string, string> & { DATABASE_URL: string };
+export const testEnv = env as unknown as TestEnv;
+
+export function testDb(): DbHandle {
+  return openDb(testEnv);
+}
+
+export function executionContext(): ExecutionContext {
+  return { waitUntil: () => undefined, passThroughOnException: () => undefined, props: {} } as unknown as ExecutionContext;
+}
+
+/** Polls `probe` until it returns a value (not undefined), or fails after `timeoutMs`. */
+export async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error("condition not met in time");
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

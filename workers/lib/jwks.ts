@@ -1,0 +1,77 @@
+// JWT verification against a remote JWKS with pinned algorithms. The key set is cached as plain data
+// per isolate (never a pending fetch: workerd forbids awaiting one request's I/O from another), and a
+// token whose `kid` is unknown triggers one refetch, at most once per REFETCH_COOLDOWN_MS.
+import { createLocalJWKSet, errors, jwtVerify, type JSONWebKeySet, type JWTPayload } from "jose";
+
+export const ALLOWED_ALGORITHMS = ["RS256", "ES256"];
+const CACHE_TTL_MS = 10 * 60_000;
+const REFETCH_COOLDOWN_MS = 30_000;
+const CLOCK_SKEW_SECONDS = 60;
+
+interface CachedKeys {
+  keys: JSONWebKeySet;
+  fetchedAt: number;
+}
+const keyCache = new Map<string, CachedKeys>();
+
+async function fetchKeys(jwksUrl: string): Promise<CachedKeys> {
+  const response = await fetch(jwksUrl, { headers: { accept: "application/json" } });
+  if (!response.ok) throw new Error(`JWKS fetch failed with ${response.status}`);
+  const body = (await response.json()) as JSONWebKeySet;
+  if (!body || !Array.isArray(body.keys)) throw new Error("JWKS document has no keys");
+  const entry = { keys: body, fetchedAt: Date.now() };
+  keyCache.set(jwksUrl, entry);
+  return entry;
+}
+
+export interface VerifyOptions {
+  jwksUrl: string;
+  issuer: string;
+  audience: string;
+  requiredClaims?: string[];
+}
+
+export class TokenInvalid extends Error {
+  override name = "TokenInvalid";
+}
+
+/** Verifies signature, algorithm, iss, aud, exp and nbf; throws TokenInvalid with a client-safe reason. */
+export async function verifyJwt(token: string, opts: VerifyOptions): Promise<JWTPayload> {
+  let cached = keyCache.get(opts.jwksUrl);
+  if (!cached || Date.now() - cached.fetchedAt > CACHE_TTL_MS) cached = await fetchKeys(opts.jwksUrl);
+  const verify = (keys: JSONWebKeySet) =>
+    jwtVerify(token, createLocalJWKSet(keys), {
+      algorithms: ALLOWED_ALGORITHMS,
+      issuer: opts.issuer,
+      audience: opts.audience,
+      clockTolerance: CLOCK_SKEW_SECONDS,
+      requiredClaims: ["exp", ...(opts.requiredClaims ?? [])],
+    });
+  try {
+    return (await verify(cached.keys)).payload;
+  } catch (error) {
+    if (error instanceof errors.JWKSNoMatchingKey && Date.now() - cached.fetchedAt > REFETCH_COOLDOWN_MS) {
+      try {
+        return (await verify((await fetchKeys(opts.jwksUrl)).keys)).payload;
+      } catch (retryError) {
+        throw toTokenInvalid(retryError);
+      }
+    }
+    throw toTokenInvalid(error);
+  }
+}
+
+function toTokenInvalid(error: unknown): TokenInvalid {
+  if (error instanceof errors.JWTExpired) return new TokenInvalid("token expired");
+  if (error instanceof errors.JWTClaimValidationFailed) return new TokenInvalid(`token claim ${error.claim} invalid`);
+  if (error instanceof errors.JOSEAlgNotAllowed) return new TokenInvalid("token algorithm not allowed");
+  if (error instanceof errors.JWKSNoMatchingKey) return new TokenInvalid("token signed by an unknown key");
+  if (error instanceof errors.JOSEError) return new TokenInvalid("token invalid");
+  if (error instanceof TokenInvalid) return error;
+  return new TokenInvalid("token could not be verified");
+}
+
+/** Test hook: forget cached key sets (e.g. after the identity provider rotated keys). */
+export function clearJwksCache(): void {
+  keyCache.clear();
+}
