@@ -5,12 +5,15 @@ import { randomBytes } from "node:crypto";
 import { applyMigrations } from "../../db/migrate";
 import { readMigrations } from "./migrations";
 import { nodePool, withRunner } from "./node-db";
-import { startPostgres, type PostgresCluster } from "./postgres";
+import { startEmbeddedPostgres } from "./embedded-postgres";
+import { postgresBinDir, startPostgres, type PostgresCluster } from "./postgres";
 import { startWsProxy, type WsProxy } from "./ws-proxy";
+import { startSimulators, type Simulators, type SimulatorsOptions } from "../sim/index";
 
 export interface Stack {
   postgres: PostgresCluster;
   proxy: WsProxy;
+  sims: Simulators;
   /** Worker vars and secrets pointing at this stack (the contract's names). */
   vars: Record<string, string>;
   stop(): Promise<void>;
@@ -21,6 +24,10 @@ export interface StackOptions {
   fresh?: boolean;
   ephemeral?: boolean;
   pgPort?: number;
+  /** Allow the embedded PGlite fallback when the machine has no Postgres binaries (dev only). */
+  allowEmbedded?: boolean;
+  /** Simulator options (ports, seeded history); client ids and secrets are generated per stack. */
+  simulators?: Omit<SimulatorsOptions, "oura" | "whoop">;
 }
 
 /** A fresh AES-256 key in TOKEN_ENCRYPTION_KEYS format (`kid:base64`, newest first). */
@@ -29,10 +36,20 @@ export function newEncryptionKey(kid = "k1"): string {
 }
 
 export async function startStack(opts: StackOptions): Promise<Stack> {
-  const postgres = await startPostgres({ dataDir: opts.dataDir, fresh: opts.fresh, ephemeral: opts.ephemeral, port: opts.pgPort });
+  let postgres: PostgresCluster;
+  if (postgresBinDir() || !opts.allowEmbedded) {
+    postgres = await startPostgres({ dataDir: opts.dataDir, fresh: opts.fresh, ephemeral: opts.ephemeral, port: opts.pgPort });
+  } else {
+    console.log("[postgres] no Postgres server binaries on this machine: using embedded PGlite (dev only, no TimescaleDB)");
+    postgres = await startEmbeddedPostgres({ dataDir: opts.dataDir, port: opts.pgPort });
+  }
   let proxy: WsProxy | undefined;
+  let sims: Simulators | undefined;
+  const ouraClient = { clientId: "hub-oura-client", clientSecret: randomBytes(24).toString("base64url") };
+  const whoopClient = { clientId: "hub-whoop-client", clientSecret: randomBytes(24).toString("base64url") };
   try {
     proxy = await startWsProxy();
+    sims = await startSimulators({ ...opts.simulators, oura: ouraClient, whoop: whoopClient });
     const pool = nodePool(postgres.url, proxy.address);
     try {
       await withRunner(pool, (runner) => applyMigrations(runner, readMigrations()));
@@ -40,6 +57,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       await pool.end();
     }
   } catch (error) {
+    await sims?.stop();
     await proxy?.close();
     postgres.stop();
     throw error;
@@ -47,21 +65,19 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   const vars: Record<string, string> = {
     DATABASE_URL: postgres.url,
     DB_WS_PROXY: proxy.address,
-    OURA_CLIENT_ID: "hub-oura-client",
-    OURA_CLIENT_SECRET: randomBytes(24).toString("base64url"),
+    ...sims.env,
     OURA_WEBHOOK_VERIFICATION_TOKEN: randomBytes(12).toString("base64url"),
-    WHOOP_CLIENT_ID: "hub-whoop-client",
-    WHOOP_CLIENT_SECRET: randomBytes(24).toString("base64url"),
+    OURA_REVOKE_URL: `${sims.oura.url}/oauth/revoke`,
     TOKEN_ENCRYPTION_KEYS: newEncryptionKey(),
-    AUTH_ISSUER: "https://idp.hub.local/",
-    AUTH_AUDIENCE: "hub-mobile",
-    AUTH_JWKS_URL: "http://127.0.0.1:9/.well-known/jwks.json",
   };
+  const started = sims;
   return {
     postgres,
     proxy,
+    sims: started,
     vars,
     stop: async () => {
+      await started.stop();
       await proxy.close();
       postgres.stop();
     },

@@ -3,6 +3,7 @@
 import type { TestProject } from "vitest/node";
 import { join } from "node:path";
 import { startStack } from "../../scripts/lib/stack";
+import { startControl } from "../../scripts/sim/control";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -11,9 +12,12 @@ declare module "vitest" {
 }
 
 export default async function setup(project: TestProject) {
-  const stack = await startStack({ dataDir: join(process.cwd(), ".data", `pg-test-${process.pid}`), fresh: true });
-  project.provide("workerVars", stack.vars);
+  const stack = await startStack({ dataDir: join(process.cwd(), ".data", `pg-test-${process.pid}`), fresh: true, ephemeral: true });
+  const control = await startControl(stack.sims);
+  // SIM_CONTROL_URL is a test-only binding: the simulators' control channel (scripts/sim/control.ts).
+  project.provide("workerVars", { ...stack.vars, SIM_CONTROL_URL: control.url });
   return async () => {
+    await control.stop();
     await stack.stop();
   };
 }

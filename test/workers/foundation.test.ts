@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import worker from "../../workers/index";
 import { openDb } from "../../workers/lib/db";
 import { executionContext, testEnv, waitFor } from "./helpers";
+import { sim } from "./sim";
 import { readinessClient } from "../../durable-objects/client";
 import type { Env } from "../../workers/env";
 
@@ -95,5 +96,14 @@ describe("UserReadiness Durable Object", () => {
     const stats = await stub.stats();
     expect(stats.pendingDates).toEqual([]);
     expect(stats.recomputeCount).toBe(1);
+  });
+});
+
+describe("simulators", () => {
+  it("are reachable from workerd through their control channel", async () => {
+    const token = await sim.idp.mint({ sub: "sim-check" });
+    expect(token.split(".")).toHaveLength(3);
+    const jwks = await fetch(testEnv.AUTH_JWKS_URL!);
+    expect(((await jwks.json()) as { keys: unknown[] }).keys.length).toBeGreaterThan(0);
   });
 });

@@ -63,7 +63,7 @@ export function keyIdOf(stored: string): string {
   return stored.slice(0, stored.indexOf(":"));
 }
 
-function base64ToBytes(value: string): Uint8Array {
+function base64ToBytes(value: string): Uint8Array<ArrayBuffer> {
   const binary = atob(value.replace(/-/g, "+").replace(/_/g, "/"));
   return Uint8Array.from(binary, (c) => c.charCodeAt(0));
 }
