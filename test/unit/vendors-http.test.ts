@@ -1,0 +1,90 @@
+import { describe, expect, it } from "vitest";
+import { VendorError, parseRetryAfter } from "../../workers/vendors/http";
+import { fetchOuraSleep } from "../../workers/vendors/oura";
+import { fetchWhoopRecovery } from "../../workers/vendors/whoop";
+import longSleepJson from "../fixtures/oura/sleep-long-sleep.json";
+
+const base = "https://vendor.test";
+const token = "secret-access-token-123";
+
+/** A vendor that answers every request with the given status, headers and body. */
+function answering(status: number, headers: Record<string, string> = {}, body: unknown = { detail: "x" }) {
+  return async () => Response.json(body, { status, headers });
+}
+
+async function failureOf(promise: Promise<unknown>): Promise<VendorError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof VendorError) return error;
+    throw error;
+  }
+  throw new Error("expected the call to fail");
+}
+
+describe("VendorError classification", () => {
+  it("429 with Retry-After seconds is retryable after that many seconds", async () => {
+    const error = await failureOf(fetchOuraSleep(base, token, "abc", answering(429, { "retry-after": "120" })));
+    expect(error).toMatchObject({ kind: "retryable", status: 429, retryAfterSeconds: 120, vendor: "oura" });
+  });
+
+  it("503 with an HTTP-date Retry-After is retryable until that date", async () => {
+    const at = new Date(Date.now() + 90_000).toUTCString();
+    const error = await failureOf(fetchWhoopRecovery(base, token, 93845, answering(503, { "retry-after": at })));
+    expect(error.kind).toBe("retryable");
+    // HTTP dates have whole seconds, so allow for the truncation and the test's own run time.
+    expect(error.retryAfterSeconds).toBeGreaterThanOrEqual(85);
+    expect(error.retryAfterSeconds).toBeLessThanOrEqual(90);
+  });
+
+  it("5xx without Retry-After and a network failure are retryable with no wait given", async () => {
+    expect(await failureOf(fetchOuraSleep(base, token, "abc", answering(502)))).toMatchObject({
+      kind: "retryable",
+      retryAfterSeconds: null,
+    });
+    const offline = async () => {
+      throw new TypeError(`fetch failed for ${base} with ${token}`);
+    };
+    const error = await failureOf(fetchOuraSleep(base, token, "abc", offline));
+    expect(error).toMatchObject({ kind: "retryable", status: null });
+    expect(error.message).not.toContain(token);
+  });
+
+  it("401 and 403 need a new consent, 404 is not found, other 4xx are permanent", async () => {
+    expect((await failureOf(fetchOuraSleep(base, token, "abc", answering(401)))).kind).toBe("auth");
+    expect((await failureOf(fetchOuraSleep(base, token, "abc", answering(403)))).kind).toBe("auth");
+    expect((await failureOf(fetchOuraSleep(base, token, "abc", answering(404)))).kind).toBe("not_found");
+    expect((await failureOf(fetchOuraSleep(base, token, "abc", answering(400)))).kind).toBe("permanent");
+    expect((await failureOf(fetchOuraSleep(base, token, "abc", answering(422)))).kind).toBe("permanent");
+  });
+
+  it("an invalid document is permanent and its message names the field, not the value", async () => {
+    const broken = { ...longSleepJson, average_hrv: "48.6123" };
+    const error = await failureOf(fetchOuraSleep(base, token, "abc", answering(200, {}, broken)));
+    expect(error.kind).toBe("permanent");
+    expect(error.message).toContain("average_hrv");
+    expect(error.message).not.toContain("48.6123");
+    expect(error.message).not.toContain(token);
+  });
+
+  it("a body that is not JSON is permanent", async () => {
+    const html = async () => new Response("<html>maintenance</html>", { status: 200 });
+    expect((await failureOf(fetchOuraSleep(base, token, "abc", html))).kind).toBe("permanent");
+  });
+});
+
+describe("parseRetryAfter", () => {
+  const now = Date.parse("2026-03-10T12:00:00Z");
+
+  it("reads delta-seconds and HTTP dates, and never returns a negative wait", () => {
+    expect(parseRetryAfter("30", now)).toBe(30);
+    expect(parseRetryAfter("Tue, 10 Mar 2026 12:01:00 GMT", now)).toBe(60);
+    expect(parseRetryAfter("Tue, 10 Mar 2026 11:00:00 GMT", now)).toBe(0);
+  });
+
+  it("ignores an absent or unreadable header", () => {
+    expect(parseRetryAfter(null, now)).toBeNull();
+    expect(parseRetryAfter("soon", now)).toBeNull();
+    expect(parseRetryAfter("-5", now)).toBeNull();
+  });
+});

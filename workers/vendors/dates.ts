@@ -1,0 +1,53 @@
+// Calendar helpers: vendors speak in offsets and local times, the hub stores UTC instants and local dates.
+
+/** Any RFC 3339 instant (with offset) as RFC 3339 UTC with milliseconds. */
+export function toUtcIso(instant: string): string {
+  const ms = Date.parse(instant);
+  if (Number.isNaN(ms)) throw new RangeError("not an RFC 3339 instant");
+  return new Date(ms).toISOString();
+}
+
+const dateFormatters = new Map<string, Intl.DateTimeFormat>();
+
+function dateFormatter(timeZone: string): Intl.DateTimeFormat {
+  let formatter = dateFormatters.get(timeZone);
+  if (!formatter) {
+    formatter = new Intl.DateTimeFormat("en-US", {
+      timeZone,
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+    });
+    dateFormatters.set(timeZone, formatter);
+  }
+  return formatter;
+}
+
+/** The YYYY-MM-DD calendar date of an instant in an IANA time zone. */
+export function localDate(instantMs: number, timeZone: string): string {
+  const parts = dateFormatter(timeZone).formatToParts(new Date(instantMs));
+  const part = (type: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === type)?.value ?? "";
+  return `${part("year").padStart(4, "0")}-${part("month")}-${part("day")}`;
+}
+
+const OFFSET_PATTERN = /^(?:Z|([+-])(\d{2}):?(\d{2}))$/;
+
+export function isUtcOffset(offset: string): boolean {
+  return OFFSET_PATTERN.test(offset);
+}
+
+/** The YYYY-MM-DD date of an instant on a clock at a fixed UTC offset ("+hh:mm", "-hh:mm" or "Z"). */
+export function dateAtOffset(instant: string, offset: string): string {
+  const match = OFFSET_PATTERN.exec(offset);
+  if (!match) throw new RangeError("not a UTC offset");
+  const [, sign, hours, minutes] = match;
+  const offsetMinutes = sign ? (sign === "-" ? -1 : 1) * (Number(hours) * 60 + Number(minutes)) : 0;
+  const shifted = new Date(Date.parse(instant) + offsetMinutes * 60_000);
+  return shifted.toISOString().slice(0, 10);
+}
+
+/** Adds whole days to a YYYY-MM-DD date. */
+export function addDays(date: string, days: number): string {
+  const ms = Date.parse(`${date}T00:00:00Z`) + days * 86_400_000;
+  return new Date(ms).toISOString().slice(0, 10);
+}

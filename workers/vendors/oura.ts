@@ -1,0 +1,256 @@
+// Oura API v2 adapter: webhook signature and body, sleep documents, canonical mapping, API reads.
+import { z } from "zod";
+import { toUtcIso } from "./dates";
+import { encodeSignature, hmacSha256, parseEpochNumber, verifyHmacWebhook } from "./hmac";
+import { collectPages, joinUrl, vendorGetJson } from "./http";
+import type {
+  CanonicalNights,
+  FetchLike,
+  HrvDay,
+  Parsed,
+  SignatureCheck,
+  SleepDay,
+  SleepMetrics,
+  SleepSession,
+  VendorEvent,
+  WebhookAdapter,
+  WebhookSignatureInput,
+} from "./types";
+
+// ---- Webhook signature -------------------------------------------------------------------------
+
+/** Oura documents epoch seconds; a value above 10^12 can only be milliseconds. */
+function ouraTimestampToMs(header: string): number | null {
+  const value = parseEpochNumber(header);
+  if (value === null) return null;
+  return value > 1e12 ? value : value * 1000;
+}
+
+export function verifyOuraSignature(input: WebhookSignatureInput): Promise<SignatureCheck> {
+  return verifyHmacWebhook(input, { encoding: "hex", timestampToMs: ouraTimestampToMs });
+}
+
+/** Signs like Oura does (upper-case hex), for tests and the local simulator. */
+export async function signOuraWebhook(secret: string, timestamp: string | number, body: string): Promise<string> {
+  return encodeSignature(await hmacSha256(secret, String(timestamp) + body), "hex").toUpperCase();
+}
+
+// ---- Webhook body ------------------------------------------------------------------------------
+
+const looseInstant = z
+  .string()
+  .refine((text) => !Number.isNaN(Date.parse(text)), "expected a date-time")
+  .transform(toUtcIso);
+
+// data_type and object_id end up in an API path, so only URL-safe identifiers are let through.
+export const ouraWebhookSchema = z.object({
+  event_type: z.enum(["create", "update", "delete"]),
+  data_type: z.string().regex(/^[A-Za-z0-9_]{1,64}$/),
+  object_id: z.string().regex(/^[A-Za-z0-9_-]{1,128}$/),
+  event_time: looseInstant,
+  user_id: z.string().min(1).max(128),
+});
+
+export function parseOuraEvent(json: unknown): Parsed<VendorEvent> {
+  const parsed = ouraWebhookSchema.safeParse(json);
+  if (!parsed.success) return { ok: false, error: parsed.error };
+  const body = parsed.data;
+  return {
+    ok: true,
+    value: {
+      vendor: "oura",
+      vendor_user_id: body.user_id,
+      object_type: body.data_type,
+      object_id: body.object_id,
+      action: body.event_type === "delete" ? "delete" : "upsert",
+      event_time: body.event_time,
+    },
+  };
+}
+
+export const ouraWebhookAdapter: WebhookAdapter = {
+  vendor: "oura",
+  signatureHeader: "x-oura-signature",
+  timestampHeader: "x-oura-timestamp",
+  verifySignature: verifyOuraSignature,
+  parseEvent: (json) => parseOuraEvent(json),
+};
+
+// ---- Documents ---------------------------------------------------------------------------------
+
+const seconds = z.number().nonnegative().nullish().transform((v) => v ?? null);
+const measure = z.number().nonnegative().nullish().transform((v) => v ?? null);
+
+export const ouraSleepSchema = z.object({
+  id: z.string().min(1),
+  day: z.iso.date(),
+  bedtime_start: z.iso.datetime({ offset: true }),
+  bedtime_end: z.iso.datetime({ offset: true }),
+  // Oura adds sleep types from time to time; only `long_sleep` matters here.
+  type: z.string().nullish().transform((v) => v ?? null),
+  total_sleep_duration: seconds,
+  deep_sleep_duration: seconds,
+  light_sleep_duration: seconds,
+  rem_sleep_duration: seconds,
+  awake_time: seconds,
+  latency: seconds,
+  efficiency: z.number().min(0).max(100).nullish().transform((v) => v ?? null),
+  average_hrv: measure,
+  lowest_heart_rate: measure,
+});
+export type OuraSleep = z.output<typeof ouraSleepSchema>;
+
+export const ouraSleepPageSchema = z.object({
+  data: z.array(ouraSleepSchema),
+  next_token: z.string().nullish(),
+});
+
+export const ouraPersonalInfoSchema = z.object({ id: z.string().min(1) });
+export type OuraPersonalInfo = z.output<typeof ouraPersonalInfoSchema>;
+
+// ---- Canonical mapping -------------------------------------------------------------------------
+
+export interface OuraCanonical {
+  session: SleepSession;
+  sleepDay?: SleepDay;
+  hrvDay?: HrvDay;
+}
+
+function ouraSleepMetrics(doc: OuraSleep): SleepMetrics {
+  return {
+    total_sleep_s: doc.total_sleep_duration,
+    deep_s: doc.deep_sleep_duration,
+    light_s: doc.light_sleep_duration,
+    rem_s: doc.rem_sleep_duration,
+    awake_s: doc.awake_time,
+    efficiency_pct: doc.efficiency,
+    latency_s: doc.latency,
+    bedtime_start: toUtcIso(doc.bedtime_start),
+    bedtime_end: toUtcIso(doc.bedtime_end),
+    avg_hrv_ms: doc.average_hrv,
+    lowest_hr_bpm: doc.lowest_heart_rate,
+  };
+}
+
+/**
+ * Maps one sleep document. Only a `long_sleep` gives daily rows; naps and rest periods are kept as
+ * sessions. When a day holds several documents, choose the night with `pickMainOuraSleep` or map
+ * the whole day with `ouraNightsToCanonical`.
+ */
+export function ouraSleepToCanonical(doc: OuraSleep, isMain = doc.type === "long_sleep"): OuraCanonical {
+  const fields = ouraSleepMetrics(doc);
+  const session: SleepSession = {
+    vendor_object_id: doc.id,
+    date: doc.day,
+    source: "oura",
+    is_main: isMain,
+    start: fields.bedtime_start,
+    end: fields.bedtime_end,
+    fields,
+  };
+  if (!isMain) return { session };
+  const sleepDay: SleepDay = { date: doc.day, source: "oura", ...fields };
+  if (doc.average_hrv === null && doc.lowest_heart_rate === null) return { session, sleepDay };
+  const hrvDay: HrvDay = {
+    date: doc.day,
+    source: "oura",
+    rmssd_ms: doc.average_hrv,
+    sdnn_ms: null,
+    resting_hr_bpm: doc.lowest_heart_rate,
+  };
+  return { session, sleepDay, hrvDay };
+}
+
+/**
+ * The main night among the documents of one day: the `long_sleep` with the most sleep (a later
+ * end breaks ties, as the later record is the more complete one). Undefined when the day has none.
+ */
+export function pickMainOuraSleep(docs: readonly OuraSleep[]): OuraSleep | undefined {
+  let best: OuraSleep | undefined;
+  for (const doc of docs) {
+    if (doc.type !== "long_sleep") continue;
+    if (!best) {
+      best = doc;
+      continue;
+    }
+    const bySleep = (doc.total_sleep_duration ?? 0) - (best.total_sleep_duration ?? 0);
+    const byEnd = Date.parse(doc.bedtime_end) - Date.parse(best.bedtime_end);
+    if (bySleep > 0 || (bySleep === 0 && byEnd > 0)) best = doc;
+  }
+  return best;
+}
+
+/** Maps every document (any number of days): all sessions, and daily rows from each day's main night. */
+export function ouraNightsToCanonical(docs: readonly OuraSleep[]): CanonicalNights {
+  const byDay = new Map<string, OuraSleep[]>();
+  for (const doc of docs) byDay.set(doc.day, [...(byDay.get(doc.day) ?? []), doc]);
+  const result: CanonicalNights = { sessions: [], sleepDays: [], hrvDays: [] };
+  for (const dayDocs of byDay.values()) {
+    const main = pickMainOuraSleep(dayDocs);
+    for (const doc of dayDocs) {
+      const mapped = ouraSleepToCanonical(doc, doc === main);
+      result.sessions.push(mapped.session);
+      if (mapped.sleepDay) result.sleepDays.push(mapped.sleepDay);
+      if (mapped.hrvDay) result.hrvDays.push(mapped.hrvDay);
+    }
+  }
+  return result;
+}
+
+// ---- API reads ---------------------------------------------------------------------------------
+
+export function fetchOuraSleep(
+  baseUrl: string,
+  accessToken: string,
+  id: string,
+  fetchImpl: FetchLike = fetch,
+): Promise<OuraSleep> {
+  return vendorGetJson({
+    vendor: "oura",
+    resource: "sleep document",
+    url: joinUrl(baseUrl, `/v2/usercollection/sleep/${encodeURIComponent(id)}`),
+    accessToken,
+    schema: ouraSleepSchema,
+    fetchImpl,
+  });
+}
+
+/** Every sleep document whose `day` lies in the range, following `next_token` to the last page. */
+export function listOuraSleep(
+  baseUrl: string,
+  accessToken: string,
+  startDate: string,
+  endDate: string,
+  fetchImpl: FetchLike = fetch,
+): Promise<OuraSleep[]> {
+  return collectPages("oura", "sleep list", async (nextToken) => {
+    const page = await vendorGetJson({
+      vendor: "oura",
+      resource: "sleep list",
+      url: joinUrl(baseUrl, "/v2/usercollection/sleep", {
+        start_date: startDate,
+        end_date: endDate,
+        next_token: nextToken,
+      }),
+      accessToken,
+      schema: ouraSleepPageSchema,
+      fetchImpl,
+    });
+    return { items: page.data, nextToken: page.next_token };
+  });
+}
+
+export function fetchOuraPersonalInfo(
+  baseUrl: string,
+  accessToken: string,
+  fetchImpl: FetchLike = fetch,
+): Promise<OuraPersonalInfo> {
+  return vendorGetJson({
+    vendor: "oura",
+    resource: "personal info",
+    url: joinUrl(baseUrl, "/v2/usercollection/personal_info"),
+    accessToken,
+    schema: ouraPersonalInfoSchema,
+    fetchImpl,
+  });
+}

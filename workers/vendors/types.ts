@@ -1,0 +1,119 @@
+// Canonical rows every vendor adapter produces. Field names are the wire names of CONTRACT §4.
+import type { ZodError } from "zod";
+
+export type Source = "oura" | "whoop" | "apple_health" | "health_connect";
+
+/** Vendors that push webhooks and are read through an OAuth API. */
+export type Vendor = "oura" | "whoop";
+
+/** Phone platforms whose apps upload samples to `POST /v1/me/samples`. */
+export type PhoneSource = "apple_health" | "health_connect";
+
+/**
+ * What the hub expects from one phone platform. Each reports a single HRV measure, and an upload
+ * naming the other one is refused so SDNN and RMSSD can never meet in one baseline.
+ */
+export interface PhoneSourceProfile {
+  source: PhoneSource;
+  hrvType: "hrv_sdnn" | "hrv_rmssd";
+}
+
+/** Sleep metrics of one session or one night. Durations in seconds, instants RFC 3339 UTC. */
+export interface SleepMetrics {
+  total_sleep_s: number | null;
+  deep_s: number | null;
+  light_s: number | null;
+  rem_s: number | null;
+  awake_s: number | null;
+  efficiency_pct: number | null;
+  latency_s: number | null;
+  bedtime_start: string;
+  bedtime_end: string;
+  avg_hrv_ms: number | null;
+  lowest_hr_bpm: number | null;
+}
+
+/** One daily sleep row per (user, date, source); `date` is YYYY-MM-DD in the user's calendar. */
+export interface SleepDay extends SleepMetrics {
+  date: string;
+  source: Source;
+}
+
+/** One daily HRV row per (user, date, source). RMSSD and SDNN are never mixed in one column. */
+export interface HrvDay {
+  date: string;
+  source: Source;
+  rmssd_ms: number | null;
+  sdnn_ms: number | null;
+  resting_hr_bpm: number | null;
+}
+
+/**
+ * Every vendor sleep record, naps included, keyed by the vendor's object id, so a redelivered or
+ * updated record replaces its earlier version instead of adding to it.
+ */
+export interface SleepSession {
+  vendor_object_id: string;
+  date: string;
+  source: Source;
+  /** True for the night that feeds the daily rows; false for naps and secondary periods. */
+  is_main: boolean;
+  start: string;
+  end: string;
+  fields: SleepMetrics;
+}
+
+/** Everything mapped from a batch of vendor sleep records: all sessions, and daily rows of main nights. */
+export interface CanonicalNights {
+  sessions: SleepSession[];
+  sleepDays: SleepDay[];
+  hrvDays: HrvDay[];
+}
+
+export type VendorEventAction = "upsert" | "delete";
+
+/**
+ * A webhook notification reduced to identifiers. `object_type` is the vendor's data type:
+ * Oura's `data_type` ("sleep", "daily_readiness", …) or WHOOP's type prefix ("sleep", "recovery",
+ * "workout"). For WHOOP recovery events `object_id` is the id of the sleep the recovery belongs to.
+ */
+export interface VendorEvent {
+  vendor: Vendor;
+  vendor_user_id: string;
+  object_type: string;
+  object_id: string;
+  action: VendorEventAction;
+  event_time: string;
+  trace_id?: string;
+}
+
+export type SignatureCheck =
+  | { ok: true }
+  | { ok: false; reason: "missing_header" | "bad_timestamp" | "stale_timestamp" | "bad_signature" };
+
+export interface WebhookSignatureInput {
+  secret: string;
+  timestampHeader: string | null | undefined;
+  signatureHeader: string | null | undefined;
+  rawBody: string;
+  nowMs: number;
+  toleranceMs: number;
+}
+
+/** Result of parsing an outside document: the value, or the zod error that names the bad paths. */
+export type Parsed<T> = { ok: true; value: T } | { ok: false; error: ZodError };
+
+/**
+ * What the webhook route needs from a vendor: where the signature lives, how to check it and how
+ * to read the body. Adding a webhook vendor is adding one of these.
+ */
+export interface WebhookAdapter {
+  vendor: Vendor;
+  signatureHeader: string;
+  timestampHeader: string;
+  verifySignature(input: WebhookSignatureInput): Promise<SignatureCheck>;
+  parseEvent(json: unknown, receivedAtMs: number): Parsed<VendorEvent>;
+}
+
+/** Something that behaves like `fetch` for the vendor API calls; tests pass a small function. */
+export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
