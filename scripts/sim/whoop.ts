@@ -1,0 +1,240 @@
+// WHOOP API v2 simulator: OAuth, profile, sleeps, recoveries, access revocation and signed webhooks.
+import { createHmac } from "node:crypto";
+import type { WhoopRecovery, WhoopSleep } from "./generate";
+import {
+  bearerToken,
+  decodePageToken,
+  encodePageToken,
+  FaultPlan,
+  listen,
+  logRequests,
+  Router,
+  sendEmpty,
+  sendJson,
+  type LoggedRequest,
+  type RequestContext,
+  type RouteHandler,
+} from "./http";
+import { authorizeHandler, OAuthGrants, tokenHandler, type OAuthClient } from "./oauth";
+import type { SignedWebhook } from "./oura";
+
+export interface WhoopSimOptions extends OAuthClient {
+  port?: number;
+  accessTokenTtlSeconds?: number;
+}
+
+export interface WhoopProfile {
+  user_id: number;
+  email: string;
+  first_name: string;
+  last_name: string;
+}
+
+/** Stored records may be incomplete or malformed on purpose, to test the hub's validation. */
+export type WhoopSleepInput = Pick<WhoopSleep, "id" | "start"> & Record<string, unknown>;
+export type WhoopRecoveryInput = Pick<WhoopRecovery, "cycle_id"> & Record<string, unknown>;
+
+export interface WhoopWebhookEvent {
+  user_id: number;
+  id: string;
+  type: string;
+  trace_id: string;
+}
+
+export interface WhoopSim {
+  url: string;
+  /** `url` + "/developer", the value for WHOOP_API_BASE. */
+  apiBase: string;
+  stop(): Promise<void>;
+  addUser(userId: number, profile?: Partial<Omit<WhoopProfile, "user_id">>): void;
+  putSleep(userId: number, sleep: WhoopSleepInput): void;
+  putRecovery(userId: number, recovery: WhoopRecoveryInput): void;
+  deleteSleep(id: string): boolean;
+  deleteRecovery(cycleId: number): boolean;
+  /** The next `count` API calls answer `status` (with Retry-After when given). */
+  failNext(count: number, status: number, retryAfterSeconds?: number): void;
+  expireAccessTokens(): void;
+  signedWebhook(body: WhoopWebhookEvent | string, options?: { timestampMs?: number }): SignedWebhook;
+  /** POSTs a signed notification to `callbackUrl`; resolves with the answer's status. */
+  deliverWebhook(callbackUrl: string, body: WhoopWebhookEvent | string): Promise<number>;
+  /** Every request answered so far (method, path, query without credentials, status). */
+  readonly requests: LoggedRequest[];
+  /** Access tokens ended through `DELETE /v2/user/access`, oldest first. */
+  readonly revokedTokens: string[];
+}
+
+const DEFAULT_PAGE_SIZE = 10;
+const MAX_PAGE_SIZE = 25;
+
+export async function startWhoopSim(options: WhoopSimOptions): Promise<WhoopSim> {
+  const users = new Map<number, WhoopProfile>();
+  const sleeps = new Map<string, WhoopSleepInput>();
+  const recoveries = new Map<number, WhoopRecoveryInput>();
+  const requests: LoggedRequest[] = [];
+  const faults = new FaultPlan();
+  const grants = new OAuthGrants<number>({
+    accessTokenTtlSeconds: options.accessTokenTtlSeconds ?? 3600,
+    tokenPrefix: "whoop",
+    grantsRefreshToken: (scope) => scope.split(/\s+/).includes("offline"),
+  });
+
+  const api =
+    (handler: (ctx: RequestContext, userId: number, token: string) => void): RouteHandler =>
+    (ctx) => {
+      if (faults.answer(ctx.res, (status) => ({ error: `simulated HTTP ${status}` }))) return;
+      const token = bearerToken(ctx.req);
+      const userId = token === undefined ? undefined : grants.userFor(token);
+      if (token === undefined || userId === undefined) return sendJson(ctx.res, 401, { error: "Unauthorized" });
+      handler(ctx, userId, token);
+    };
+
+  /** WHOOP collections: newest first, `start` inclusive, `end` exclusive, at most 25 a page. */
+  const page = <T>(ctx: RequestContext, records: T[], instantOf: (record: T) => string) => {
+    const query = ctx.url.searchParams;
+    const limit = Number(query.get("limit") ?? DEFAULT_PAGE_SIZE);
+    const start = query.get("start");
+    const end = query.get("end");
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) {
+      return sendJson(ctx.res, 400, { error: `limit must be 1..${MAX_PAGE_SIZE}` });
+    }
+    if ((start !== null && Number.isNaN(Date.parse(start))) || (end !== null && Number.isNaN(Date.parse(end)))) {
+      return sendJson(ctx.res, 400, { error: "start and end must be date-times" });
+    }
+    const matching = records
+      .filter((record) => {
+        const at = Date.parse(instantOf(record));
+        return (start === null || at >= Date.parse(start)) && (end === null || at < Date.parse(end));
+      })
+      .sort((a, b) => Date.parse(instantOf(b)) - Date.parse(instantOf(a)));
+    const offset = decodePageToken(query.get("nextToken"));
+    const nextOffset = offset + limit;
+    sendJson(ctx.res, 200, {
+      records: matching.slice(offset, nextOffset),
+      next_token: nextOffset < matching.length ? encodePageToken(nextOffset) : null,
+    });
+  };
+
+  const router = new Router()
+    .onRequest((ctx) => logRequests(requests, ctx))
+    .on(
+      "GET",
+      "/oauth/oauth2/auth",
+      authorizeHandler({
+        client: options,
+        grants,
+        defaultScope: "read:recovery read:cycles read:sleep read:profile",
+        resolveUser: (requested) =>
+          requested === null ? users.keys().next().value : users.get(Number(requested))?.user_id,
+        minStateLength: 8,
+      }),
+    )
+    .on("POST", "/oauth/oauth2/token", tokenHandler(options, grants))
+    .on(
+      "GET",
+      "/developer/v2/user/profile/basic",
+      api(({ res }, userId) => sendJson(res, 200, users.get(userId))),
+    )
+    .on(
+      "GET",
+      "/developer/v2/activity/sleep",
+      api((ctx, userId) =>
+        page(
+          ctx,
+          [...sleeps.values()].filter((sleep) => sleep.user_id === userId),
+          (sleep) => sleep.start,
+        ),
+      ),
+    )
+    .on(
+      "GET",
+      "/developer/v2/activity/sleep/:id",
+      api(({ res, params }, userId) => {
+        const sleep = sleeps.get(params.id ?? "");
+        if (!sleep || sleep.user_id !== userId) return sendJson(res, 404, { error: "Not Found" });
+        sendJson(res, 200, sleep);
+      }),
+    )
+    .on(
+      "GET",
+      "/developer/v2/cycle/:cycleId/recovery",
+      api(({ res, params }, userId) => {
+        const recovery = recoveries.get(Number(params.cycleId));
+        if (!recovery || recovery.user_id !== userId) return sendJson(res, 404, { error: "Not Found" });
+        sendJson(res, 200, recovery);
+      }),
+    )
+    .on(
+      "GET",
+      "/developer/v2/recovery",
+      api((ctx, userId) =>
+        page(
+          ctx,
+          [...recoveries.values()].filter((recovery) => recovery.user_id === userId),
+          (recovery) => String(recovery.created_at ?? ""),
+        ),
+      ),
+    )
+    .on(
+      "DELETE",
+      "/developer/v2/user/access",
+      api(({ res }, _userId, token) => {
+        grants.revoke(token);
+        sendEmpty(res, 204);
+      }),
+    );
+
+  const signedWebhook: WhoopSim["signedWebhook"] = (body, signOptions = {}) => {
+    const text = typeof body === "string" ? body : JSON.stringify(body);
+    const timestamp = String(signOptions.timestampMs ?? Date.now());
+    const signature = createHmac("sha256", options.clientSecret).update(timestamp + text).digest("base64");
+    return {
+      headers: {
+        "Content-Type": "application/json",
+        "X-WHOOP-Signature": signature,
+        "X-WHOOP-Signature-Timestamp": timestamp,
+      },
+      body: text,
+    };
+  };
+
+  const requireUser = (userId: number) => {
+    if (!users.has(userId)) throw new Error(`unknown simulated WHOOP user ${userId}`);
+  };
+
+  const server = await listen(router, options.port);
+  return {
+    url: server.url,
+    apiBase: `${server.url}/developer`,
+    stop: server.stop,
+    addUser(userId, profile = {}) {
+      users.set(userId, {
+        user_id: userId,
+        email: `whoop-${userId}@example.test`,
+        first_name: "Sim",
+        last_name: `User${userId}`,
+        ...profile,
+      });
+    },
+    putSleep(userId, sleep) {
+      requireUser(userId);
+      sleeps.set(sleep.id, { ...sleep, user_id: userId });
+    },
+    putRecovery(userId, recovery) {
+      requireUser(userId);
+      recoveries.set(recovery.cycle_id, { ...recovery, user_id: userId });
+    },
+    deleteSleep: (id) => sleeps.delete(id),
+    deleteRecovery: (cycleId) => recoveries.delete(cycleId),
+    failNext: (count, status, retryAfterSeconds) => faults.failNext(count, status, retryAfterSeconds),
+    expireAccessTokens: () => grants.expireAccessTokens(),
+    signedWebhook,
+    async deliverWebhook(callbackUrl, body) {
+      const signed = signedWebhook(body);
+      const response = await fetch(callbackUrl, { method: "POST", headers: signed.headers, body: signed.body });
+      await response.body?.cancel();
+      return response.status;
+    },
+    requests,
+    revokedTokens: grants.revokedTokens,
+  };
+}
