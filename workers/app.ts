@@ -6,8 +6,17 @@ import { openDb, type DbHandle } from "./lib/db";
 import { ApiError, errorBody, statusToCode } from "./lib/errors";
 import { createLogger, describeError } from "./lib/logger";
 import type { AppEnv } from "./lib/context";
+import { requireUser } from "./api/auth";
+import { registerBiometricRoutes } from "./api/biometrics";
+import { registerConnectionRoutes } from "./api/connections";
 import { registerHealthRoutes } from "./api/health";
+import { registerMeRoutes } from "./api/me";
 import { registerOpenApiRoute } from "./api/openapi";
+import { registerPrivacyRoutes } from "./api/privacy";
+import { registerReadinessRoutes } from "./api/readiness";
+import { registerSampleRoutes } from "./api/samples";
+import { securityMiddleware } from "./api/security";
+import { registerWebhookRoutes } from "./ingest/routes";
 
 const REQUEST_ID = /^[\w.:-]{8,128}$/;
 
@@ -32,6 +41,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
     await next();
   });
 
+  app.use("*", securityMiddleware());
   registerHealthRoutes(app); // liveness answers even when the configuration is broken
 
   app.use("*", async (c, next) => {
@@ -46,6 +56,17 @@ export function createApp(): OpenAPIHono<AppEnv> {
   });
 
   registerOpenApiRoute(app);
+  registerWebhookRoutes(app); // vendor-facing: authenticated by signatures, not users
+
+  // Everything under /v1 acts for the bearer token's user and only ever sees that user's data.
+  // (Hono applies middleware only to routes registered after it.)
+  app.use("/v1/*", requireUser());
+  registerConnectionRoutes(app); // /v1/connections (user) and /oauth/:vendor/callback (state-bound)
+  registerMeRoutes(app);
+  registerReadinessRoutes(app);
+  registerBiometricRoutes(app);
+  registerSampleRoutes(app);
+  registerPrivacyRoutes(app);
 
   app.notFound((c) => c.json(errorBody("NOT_FOUND", `no route for ${c.req.method} ${c.req.path}`, c.var.requestId ?? ""), 404));
   app.onError((error, c) => {

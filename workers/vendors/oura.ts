@@ -1,6 +1,6 @@
 // Oura API v2 adapter: webhook signature and body, sleep documents, canonical mapping, API reads.
 import { z } from "zod";
-import { toUtcIso } from "./dates";
+import { toUtcIso } from "../lib/calendar";
 import { encodeSignature, hmacSha256, parseEpochNumber, verifyHmacWebhook } from "./hmac";
 import { collectPages, joinUrl, vendorGetJson } from "./http";
 import type {

@@ -1,7 +1,7 @@
 // Phone uploads (Apple Health, Health Connect): the `POST /v1/me/samples` body and daily aggregation.
 import { z } from "zod";
 import { appleHealth } from "./apple-health";
-import { addDays, localDate, toUtcIso } from "./dates";
+import { addDays, localDate, toUtcIso } from "../lib/calendar";
 import { healthConnect } from "./health-connect";
 import type { HrvDay, PhoneSource, PhoneSourceProfile, SleepDay } from "./types";
 

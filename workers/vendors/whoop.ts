@@ -1,6 +1,6 @@
 // WHOOP API v2 adapter: webhook signature and body, sleep and recovery documents, mapping, API reads.
 import { z } from "zod";
-import { dateAtOffset, isUtcOffset, toUtcIso } from "./dates";
+import { dateAtOffset, isUtcOffset, toUtcIso } from "../lib/calendar";
 import { encodeSignature, hmacSha256, parseEpochNumber, verifyHmacWebhook } from "./hmac";
 import { collectPages, joinUrl, vendorGetJson } from "./http";
 import type {

@@ -51,3 +51,31 @@ export function addDays(date: string, days: number): string {
   const ms = Date.parse(`${date}T00:00:00Z`) + days * 86_400_000;
   return new Date(ms).toISOString().slice(0, 10);
 }
+
+const CALENDAR_DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+/** True for a real YYYY-MM-DD date (2026-02-30 is not). */
+export function isCalendarDate(value: string): boolean {
+  return CALENDAR_DATE.test(value) && addDays(value, 0) === value;
+}
+
+/** True for an IANA time zone name the runtime knows (e.g. "Europe/Berlin", "UTC"). */
+export function isTimeZone(value: string): boolean {
+  if (value.length > 64 || !/^[A-Za-z][A-Za-z0-9_+\-/]*$/.test(value)) return false;
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: value });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Today's date in the user's time zone. */
+export function todayIn(timeZone: string, nowMs = Date.now()): string {
+  return localDate(nowMs, timeZone);
+}
+
+/** Whole days from `from` to `to` (0 when equal; negative when `to` is earlier). */
+export function daysBetween(from: string, to: string): number {
+  return Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000);
+}
