@@ -26,8 +26,26 @@ export interface StackOptions {
   pgPort?: number;
   /** Allow the embedded PGlite fallback when the machine has no Postgres binaries (dev only). */
   allowEmbedded?: boolean;
-  /** Simulator options (ports, seeded history); client ids and secrets are generated per stack. */
+  /** Simulator options (ports, seeded history). */
   simulators?: Omit<SimulatorsOptions, "oura" | "whoop">;
+  /** Secrets to reuse (a dev stack keeps them across restarts so stored tokens stay readable); generated when absent. */
+  secrets?: Partial<StackSecrets>;
+}
+
+export interface StackSecrets {
+  OURA_CLIENT_SECRET: string;
+  WHOOP_CLIENT_SECRET: string;
+  OURA_WEBHOOK_VERIFICATION_TOKEN: string;
+  TOKEN_ENCRYPTION_KEYS: string;
+}
+
+export function newSecrets(): StackSecrets {
+  return {
+    OURA_CLIENT_SECRET: randomBytes(24).toString("base64url"),
+    WHOOP_CLIENT_SECRET: randomBytes(24).toString("base64url"),
+    OURA_WEBHOOK_VERIFICATION_TOKEN: randomBytes(12).toString("base64url"),
+    TOKEN_ENCRYPTION_KEYS: newEncryptionKey(),
+  };
 }
 
 /** A fresh AES-256 key in TOKEN_ENCRYPTION_KEYS format (`kid:base64`, newest first). */
@@ -45,8 +63,9 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   }
   let proxy: WsProxy | undefined;
   let sims: Simulators | undefined;
-  const ouraClient = { clientId: "hub-oura-client", clientSecret: randomBytes(24).toString("base64url") };
-  const whoopClient = { clientId: "hub-whoop-client", clientSecret: randomBytes(24).toString("base64url") };
+  const secrets = { ...newSecrets(), ...opts.secrets };
+  const ouraClient = { clientId: "hub-oura-client", clientSecret: secrets.OURA_CLIENT_SECRET };
+  const whoopClient = { clientId: "hub-whoop-client", clientSecret: secrets.WHOOP_CLIENT_SECRET };
   try {
     proxy = await startWsProxy();
     sims = await startSimulators({ ...opts.simulators, oura: ouraClient, whoop: whoopClient });
@@ -66,9 +85,9 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     DATABASE_URL: postgres.url,
     DB_WS_PROXY: proxy.address,
     ...sims.env,
-    OURA_WEBHOOK_VERIFICATION_TOKEN: randomBytes(12).toString("base64url"),
+    OURA_WEBHOOK_VERIFICATION_TOKEN: secrets.OURA_WEBHOOK_VERIFICATION_TOKEN,
     OURA_REVOKE_URL: `${sims.oura.url}/oauth/revoke`,
-    TOKEN_ENCRYPTION_KEYS: newEncryptionKey(),
+    TOKEN_ENCRYPTION_KEYS: secrets.TOKEN_ENCRYPTION_KEYS,
   };
   const started = sims;
   return {
