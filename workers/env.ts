@@ -41,6 +41,10 @@ export const envSchema = z.object({
   PUBLIC_BASE_URL: url.optional(),
   CORS_ORIGINS: z.string().optional(),
   WEBHOOK_TOLERANCE_SECONDS: z.coerce.number().int().positive().default(300),
+}).refine((env) => !env.ACCESS_AUD || env.ACCESS_TEAM_DOMAIN, {
+  // Access checks need both: the audience tag and the team whose keys sign the assertions.
+  path: ["ACCESS_TEAM_DOMAIN"],
+  message: "required when ACCESS_AUD is set",
 });
 
 export type Config = z.infer<typeof envSchema>;

@@ -1,9 +1,11 @@
-// Bearer JWT authentication for /v1/*: the user is the token's `sub`, provisioned on first use.
+// Bearer JWT authentication for /v1/*: the user is the token's `sub`, provisioned on first use, and
+// rate limited per user once the token is proven (an unauthenticated flood never reaches the database).
 import type { MiddlewareHandler } from "hono";
 import { ApiError } from "../lib/errors";
 import type { AppEnv } from "../lib/context";
 import { TokenInvalid, verifyJwt } from "../lib/jwks";
 import { provisionUser } from "../lib/users";
+import { enforceRateLimit } from "./security";
 
 const BEARER = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*)$/;
 
@@ -24,9 +26,11 @@ export function requireUser(): MiddlewareHandler<AppEnv> {
       subject = payload.sub!;
     } catch (error) {
       if (error instanceof TokenInvalid) throw new ApiError("UNAUTHORIZED", error.message, challenge);
-      throw error;
+      // The key set could not be fetched: nobody gets in, and the client may retry.
+      throw new ApiError("UNAVAILABLE", "identity provider keys unavailable");
     }
     if (subject.length > 255) throw new ApiError("UNAUTHORIZED", "token subject too long", challenge);
+    await enforceRateLimit(c.env.USER_RATE_LIMITER, `user:${subject}`);
     c.set("user", await provisionUser(c.var.database().db, subject));
     await next();
   };

@@ -1,6 +1,9 @@
 // JWT verification against a remote JWKS with pinned algorithms. The key set is cached as plain data
 // per isolate (never a pending fetch: workerd forbids awaiting one request's I/O from another), and a
-// token whose `kid` is unknown triggers one refetch, at most once per REFETCH_COOLDOWN_MS.
+// token whose `kid` is unknown triggers one refetch. Those refetches are spaced by REFETCH_COOLDOWN_MS
+// per key set URL, counted from the previous unknown-kid refetch (not from the routine fetch), so a
+// rotation at the identity provider is picked up at once while a flood of made-up `kid`s costs at most
+// one fetch per cooldown.
 import { createLocalJWKSet, errors, jwtVerify, type JSONWebKeySet, type JWTPayload } from "jose";
 
 export const ALLOWED_ALGORITHMS = ["RS256", "ES256"];
@@ -13,9 +16,10 @@ interface CachedKeys {
   fetchedAt: number;
 }
 const keyCache = new Map<string, CachedKeys>();
+const lastUnknownKidRefetch = new Map<string, number>();
 
 async function fetchKeys(jwksUrl: string): Promise<CachedKeys> {
-  const response = await fetch(jwksUrl, { headers: { accept: "application/json" } });
+  const response = await fetch(jwksUrl, { headers: { accept: "application/json" }, signal: AbortSignal.timeout(5_000) });
   if (!response.ok) throw new Error(`JWKS fetch failed with ${response.status}`);
   const body = (await response.json()) as JSONWebKeySet;
   if (!body || !Array.isArray(body.keys)) throw new Error("JWKS document has no keys");
@@ -29,6 +33,8 @@ export interface VerifyOptions {
   issuer: string;
   audience: string;
   requiredClaims?: string[];
+  /** Narrows ALLOWED_ALGORITHMS (e.g. Cloudflare Access signs with RS256 only). */
+  algorithms?: string[];
 }
 
 export class TokenInvalid extends Error {
@@ -38,19 +44,22 @@ export class TokenInvalid extends Error {
 /** Verifies signature, algorithm, iss, aud, exp and nbf; throws TokenInvalid with a client-safe reason. */
 export async function verifyJwt(token: string, opts: VerifyOptions): Promise<JWTPayload> {
   let cached = keyCache.get(opts.jwksUrl);
-  if (!cached || Date.now() - cached.fetchedAt > CACHE_TTL_MS) cached = await fetchKeys(opts.jwksUrl);
+  const stale = !cached || Date.now() - cached.fetchedAt > CACHE_TTL_MS;
+  if (stale) cached = await fetchKeys(opts.jwksUrl);
   const verify = (keys: JSONWebKeySet) =>
     jwtVerify(token, createLocalJWKSet(keys), {
-      algorithms: ALLOWED_ALGORITHMS,
+      algorithms: (opts.algorithms ?? ALLOWED_ALGORITHMS).filter((alg) => ALLOWED_ALGORITHMS.includes(alg)),
       issuer: opts.issuer,
       audience: opts.audience,
       clockTolerance: CLOCK_SKEW_SECONDS,
       requiredClaims: ["exp", ...(opts.requiredClaims ?? [])],
     });
   try {
-    return (await verify(cached.keys)).payload;
+    return (await verify(cached!.keys)).payload;
   } catch (error) {
-    if (error instanceof errors.JWKSNoMatchingKey && Date.now() - cached.fetchedAt > REFETCH_COOLDOWN_MS) {
+    // A key set fetched for this very call is as new as a refetch would be.
+    if (error instanceof errors.JWKSNoMatchingKey && !stale && unknownKidRefetchAllowed(opts.jwksUrl)) {
+      lastUnknownKidRefetch.set(opts.jwksUrl, Date.now());
       try {
         return (await verify((await fetchKeys(opts.jwksUrl)).keys)).payload;
       } catch (retryError) {
@@ -59,6 +68,11 @@ export async function verifyJwt(token: string, opts: VerifyOptions): Promise<JWT
     }
     throw toTokenInvalid(error);
   }
+}
+
+function unknownKidRefetchAllowed(jwksUrl: string): boolean {
+  const last = lastUnknownKidRefetch.get(jwksUrl);
+  return last === undefined || Date.now() - last > REFETCH_COOLDOWN_MS;
 }
 
 function toTokenInvalid(error: unknown): TokenInvalid {
@@ -74,4 +88,5 @@ function toTokenInvalid(error: unknown): TokenInvalid {
 /** Test hook: forget cached key sets (e.g. after the identity provider rotated keys). */
 export function clearJwksCache(): void {
   keyCache.clear();
+  lastUnknownKidRefetch.clear();
 }
