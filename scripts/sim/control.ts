@@ -1,8 +1,10 @@
 // A control channel for the simulators: tests running inside workerd cannot call the simulators'
 // methods directly (they live in the Node process that started them), so this loopback HTTP endpoint
-// calls them on the tests' behalf: POST /call {target, method, args} → {result}.
+// calls them on the tests' behalf: POST /call {target, method, args} → {result}. It also offers
+// Node-only checks to workerd tests (POST /validate/openapi).
 import { listen, readJson, Router, sendJson, type RunningServer } from "./http";
 import type { Simulators } from "./index";
+import { validateOpenApi } from "./openapi-check";
 
 type Target = "oura" | "whoop" | "idp";
 
@@ -29,6 +31,9 @@ export async function startControl(sims: Simulators, port = 0): Promise<RunningS
     const object = sims[target] as unknown as Record<string, (...args: unknown[]) => unknown>;
     const result = await object[body.method]!(...(body.args ?? []));
     sendJson(res, 200, { result: result ?? null });
+  });
+  router.on("POST", "/validate/openapi", async ({ req, res }) => {
+    sendJson(res, 200, await validateOpenApi(await readJson(req)));
   });
   router.on("GET", "/state/:target/:name", ({ res, params }) => {
     const target = params.target as Target;
