@@ -79,3 +79,7 @@ export function loadConfig(env: Env): Config {
   cache.set(env, parsed.data!);
   return parsed.data!;
 }
+
+// wrangler.toml and Bindings must agree: `npm run types` regenerates worker-configuration.d.ts from
+// wrangler.toml, and this line stops compiling when a binding is missing there or has another type.
+export const wranglerBindingsMatch = (env: Cloudflare.Env): Bindings => env;
