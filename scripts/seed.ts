@@ -58,3 +58,17 @@ export async function seedDemoUser(pool: Pool, opts: { days?: number; endDate?: 
     client.release();
   }
 }
+
+// `npm run db:seed`: seeds the demo athlete into DATABASE_URL (environment or .dev.vars).
+if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href) {
+  const { readDevVars } = await import("./lib/dev-vars");
+  const { nodePool } = await import("./lib/node-db");
+  const vars = { ...readDevVars(), ...process.env };
+  if (!vars.DATABASE_URL) {
+    console.error("db:seed needs DATABASE_URL (environment or .dev.vars)");
+    process.exit(1);
+  }
+  const pool = nodePool(vars.DATABASE_URL, vars.DB_WS_PROXY);
+  const result = await seedDemoUser(pool).finally(() => pool.end());
+  console.log(`seeded ${DEMO_SUBJECT} (${result.userId}) with ${result.days} days`);
+}
