@@ -79,3 +79,24 @@ export async function getAccessToken(db: Database, config: Config, connection: C
   if ("error" in outcome) throw outcome.error;
   return outcome.token;
 }
+
+/**
+ * Runs a vendor API call with the connection's access token. A 401/403 from the vendor means the
+ * grant was revoked or a scope withdrawn: the connection is marked needs_reconsent, then the error
+ * goes on to the caller.
+ */
+export async function withAccessToken<T>(
+  db: Database,
+  config: Config,
+  connection: Connection,
+  call: (accessToken: string) => Promise<T>,
+  fetchImpl: typeof fetch = fetch,
+): Promise<T> {
+  const accessToken = await getAccessToken(db, config, connection, fetchImpl);
+  try {
+    return await call(accessToken);
+  } catch (error) {
+    if (error instanceof VendorError && error.kind === "auth") await markNeedsReconsent(db, connection.id);
+    throw error;
+  }
+}
