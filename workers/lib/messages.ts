@@ -5,6 +5,13 @@ import { z } from "zod";
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
 const vendor = z.enum(["oura", "whoop"]);
 
+/**
+ * Raw webhook bodies ride along for the audit/replay record (webhook_events). Vendors send a few
+ * hundred bytes; a larger body is left out so that JSON escaping can never push a message past the
+ * queue's 128 KB limit.
+ */
+export const RAW_WEBHOOK_BODY_MAX = 16_384;
+
 /** A webhook said an object changed: fetch it from the vendor and normalize it. */
 export const vendorEventMessage = z.object({
   kind: z.literal("vendor_event"),
@@ -16,6 +23,7 @@ export const vendorEventMessage = z.object({
   event_time: z.string().max(64).optional(),
   trace_id: z.string().max(200).optional(),
   traceparent: z.string().max(128).optional(),
+  raw: z.string().max(RAW_WEBHOOK_BODY_MAX).optional(),
 });
 
 /** Pull a date range for one connection (backfill on connect, scheduled reconciliation). */

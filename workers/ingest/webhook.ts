@@ -1,0 +1,78 @@
+// Accepting one vendor webhook: bounded read, signature, validation, durable enqueue. No Postgres on
+// this path (it must answer within the vendors' deadlines at high rates); the consumer records the
+// raw event and does the work.
+import type { Context } from "hono";
+import type { AppEnv } from "../lib/context";
+import { ApiError } from "../lib/errors";
+import { describeError } from "../lib/logger";
+import { RAW_WEBHOOK_BODY_MAX, type VendorEventMessage } from "../lib/messages";
+import type { SignatureCheck, VendorEvent, WebhookAdapter } from "../vendors/types";
+import { readBodyWithin, WEBHOOK_BODY_LIMIT_BYTES } from "./body";
+import { traceparentFor } from "./traceparent";
+
+const REJECTION: Record<Exclude<SignatureCheck, { ok: true }>["reason"], string> = {
+  missing_header: "missing signature or timestamp header",
+  bad_timestamp: "invalid signature timestamp",
+  stale_timestamp: "signature timestamp outside the tolerance window",
+  bad_signature: "invalid signature",
+};
+
+export function vendorEventMessageFor(event: VendorEvent, raw: string, traceparent: string): VendorEventMessage {
+  const message: VendorEventMessage = {
+    kind: "vendor_event",
+    vendor: event.vendor,
+    vendor_user_id: event.vendor_user_id,
+    object_type: event.object_type,
+    object_id: event.object_id,
+    action: event.action,
+    event_time: event.event_time,
+    traceparent,
+  };
+  if (event.trace_id !== undefined) message.trace_id = event.trace_id;
+  if (raw.length <= RAW_WEBHOOK_BODY_MAX) message.raw = raw;
+  return message;
+}
+
+function parseBody(adapter: WebhookAdapter, raw: string, receivedAtMs: number): VendorEvent {
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch {
+    throw new ApiError("BAD_REQUEST", "body is not JSON");
+  }
+  const parsed = adapter.parseEvent(json, receivedAtMs);
+  if (!parsed.ok) {
+    const issue = parsed.error.issues[0];
+    const where = issue?.path.length ? `${issue.path.join(".")}: ` : "";
+    throw new ApiError("BAD_REQUEST", `${where}${issue?.message ?? "invalid webhook body"}`);
+  }
+  return parsed.value;
+}
+
+/** Answers 200 only once the event sits in the ingest queue; 503 otherwise, so the vendor retries. */
+export async function acceptVendorWebhook(c: Context<AppEnv>, adapter: WebhookAdapter, secret: string) {
+  const log = c.var.log.with({ vendor: adapter.vendor });
+  const raw = await readBodyWithin(c.req.raw, WEBHOOK_BODY_LIMIT_BYTES);
+  const nowMs = Date.now();
+  const check = await adapter.verifySignature({
+    secret,
+    timestampHeader: c.req.header(adapter.timestampHeader),
+    signatureHeader: c.req.header(adapter.signatureHeader),
+    rawBody: raw,
+    nowMs,
+    toleranceMs: c.var.config.WEBHOOK_TOLERANCE_SECONDS * 1000,
+  });
+  if (!check.ok) {
+    log.warn("webhook_rejected", { reason: check.reason });
+    throw new ApiError("UNAUTHORIZED", REJECTION[check.reason]);
+  }
+  const event = parseBody(adapter, raw, nowMs);
+  const message = vendorEventMessageFor(event, raw, traceparentFor(c.req.header("traceparent")));
+  try {
+    await c.env.INGEST_QUEUE.send(message, { contentType: "json" });
+  } catch (error) {
+    log.error("webhook_enqueue_failed", describeError(error));
+    throw new ApiError("UNAVAILABLE", "the event could not be accepted; retry later", { "retry-after": "5" });
+  }
+  return c.json({ status: "accepted" as const }, 200);
+}
