@@ -1,84 +1,175 @@
 // UserReadiness: one Durable Object per user. It serializes and coalesces that user's readiness work,
-// caches the latest snapshots, and pushes new ones to the user's live WebSockets.
+// caches the latest snapshots (so reads survive a Postgres outage), pushes new snapshots to the
+// user's live WebSockets, and holds audit rows that could not reach Postgres until they can.
 //
-// Storage layout (SQLite, this object's own):
-//   meta(key TEXT PRIMARY KEY, value TEXT)      user_id, recompute_count
-//   pending_dates(date TEXT PRIMARY KEY)        dates waiting for the next recompute
-//   snapshots(date TEXT PRIMARY KEY, body TEXT) latest readiness per date (JSON, the API's item shape)
-// Alarm: set when dates are pending; fires COALESCE_MS after the first request of a burst, so that
-// several messages for one user within that window become one recompute.
+// Instances (see client.ts for the names):
+//   `user:<user id>`   the readiness object of one user: every table below.
+//   `sub:<subject>`    the identity of a token subject: only meta.identity (read when Postgres is down).
+//
+// Storage layout (SQLite, this object's own; created on first use, so an erased object stays empty):
+//   meta(key TEXT PRIMARY KEY, value TEXT)                  user_id | subject (the token subject whose
+//                                                           identity instance erase() clears too) |
+//                                                           identity (JSON RequestUser, `sub:` only)
+//   pending_recompute(date TEXT PRIMARY KEY, seq INTEGER)   changed data dates waiting for the alarm;
+//                                                           seq orders requests so that a date asked
+//                                                           for again during a run stays pending
+//   snapshots(date TEXT PRIMARY KEY, computed_at TEXT, body TEXT)
+//                                                           latest snapshot per date (API item JSON),
+//                                                           the newest CACHE_DAYS dates
+//   audit_outbox(id INTEGER PRIMARY KEY, entry TEXT)        audit rows of reads served while Postgres
+//                                                           was unreachable (pseudonyms, no values)
+// Alarm: set when work is pending; fires COALESCE_MS after the first request of a burst, so several
+// messages for one user within that window become one recompute. Failed work retries every RETRY_MS.
 import { DurableObject } from "cloudflare:workers";
-import type { Env } from "../workers/env";
-import { recomputeReadiness, type ReadinessSnapshot } from "../workers/insights/recompute";
+import { auditLog } from "../db/schema";
+import { loadConfig, type Env } from "../workers/env";
+import type { AuditAction } from "../workers/lib/audit";
+import type { RequestUser } from "../workers/lib/context";
+import { openDb, type DbHandle } from "../workers/lib/db";
 import { createLogger, describeError } from "../workers/lib/logger";
+import { rootCause } from "../workers/lib/users";
+import { recomputeReadiness, type ReadinessSnapshot, type RecomputeOutcome } from "../workers/insights/recompute";
+import { identityStub, readinessClient } from "./client";
 
 export const COALESCE_MS = 1_500;
 const CACHE_DAYS = 120;
 const RETRY_MS = 30_000;
+const AUDIT_FLUSH_BATCH = 500;
+
+/** An audit row kept until Postgres answers; `at` is when the read happened. */
+export interface DeferredAuditEntry {
+  at: string;
+  actorRef: string;
+  action: AuditAction;
+  subjectRef: string | null;
+  resource: string;
+  requestId?: string;
+}
+
+export interface ReadinessStats {
+  /** Recompute runs of this instance since it started (diagnostics and tests). */
+  recomputeCount: number;
+  pendingDates: string[];
+  cachedDates: number;
+}
+
+const SCHEMA = `
+  CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+  CREATE TABLE IF NOT EXISTS pending_recompute (date TEXT PRIMARY KEY, seq INTEGER NOT NULL);
+  CREATE TABLE IF NOT EXISTS snapshots (date TEXT PRIMARY KEY, computed_at TEXT NOT NULL, body TEXT NOT NULL);
+  CREATE TABLE IF NOT EXISTS audit_outbox (id INTEGER PRIMARY KEY AUTOINCREMENT, entry TEXT NOT NULL);
+`;
 
 export class UserReadiness extends DurableObject<Env> {
-  private readonly sql: SqlStorage;
+  private schemaReady = false;
+  private recomputeCount = 0;
+  /** Bumped by erase(): a recompute that was in flight meanwhile must not write into the emptied object. */
+  private erasures = 0;
+  /** Tail of this user's recomputes: they run one at a time, never interleaved. */
+  private recomputeTail: Promise<unknown> = Promise.resolve();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    this.sql = ctx.storage.sql;
-    this.sql.exec(`
-      CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-      CREATE TABLE IF NOT EXISTS pending_dates (date TEXT PRIMARY KEY);
-      CREATE TABLE IF NOT EXISTS snapshots (date TEXT PRIMARY KEY, body TEXT NOT NULL);
-    `);
+    // Answered by the runtime without waking a hibernated object.
+    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair("ping", "pong"));
   }
 
-  /** Queues dates for recompute; the alarm coalesces a burst into one run. */
+  /** Queues changed data dates for recompute; the alarm coalesces a burst into one run. */
   async requestRecompute(userId: string, dates: string[]): Promise<void> {
     this.setMeta("user_id", userId);
-    for (const date of dates) this.sql.exec("INSERT OR IGNORE INTO pending_dates (date) VALUES (?)", date);
-    if ((await this.ctx.storage.getAlarm()) === null) {
-      await this.ctx.storage.setAlarm(Date.now() + COALESCE_MS);
+    for (const date of dates) {
+      this.sql().exec(
+        `INSERT INTO pending_recompute (date, seq) VALUES (?, (SELECT coalesce(max(seq), 0) + 1 FROM pending_recompute))
+         ON CONFLICT (date) DO UPDATE SET seq = excluded.seq`,
+        date,
+      );
     }
+    await this.scheduleWork(COALESCE_MS);
   }
 
   override async alarm(): Promise<void> {
-    const userId = this.getMeta("user_id");
-    const dates = this.sql.exec<{ date: string }>("SELECT date FROM pending_dates ORDER BY date").toArray().map((r) => r.date);
-    if (!userId || dates.length === 0) return;
     try {
-      const snapshots = await recomputeReadiness(this.env, userId, dates);
-      this.sql.exec(`DELETE FROM pending_dates WHERE date IN (${dates.map(() => "?").join(",")})`, ...dates);
-      this.setMeta("recompute_count", String(Number(this.getMeta("recompute_count") ?? "0") + 1));
-      this.cache(snapshots);
-      this.broadcast(snapshots);
+      await this.flushDeferredAudit();
+      await this.recomputePending();
     } catch (error) {
-      createLogger({ component: "user_readiness" }).error("recompute_failed", describeError(error));
+      createLogger({ component: "user_readiness" }).error("readiness_work_failed", describeError(rootCause(error)));
       await this.ctx.storage.setAlarm(Date.now() + RETRY_MS);
     }
   }
 
+  /**
+   * Scores one date now (a read found data but no snapshot), stores and caches it. Null when the
+   * date is after the user's today or the user no longer exists.
+   */
+  async computeOnDemand(userId: string, date: string): Promise<ReadinessSnapshot | null> {
+    const outcome = await this.recompute(userId, [date], false);
+    if (outcome.kind === "user_gone") return null;
+    this.cache(outcome.snapshots);
+    return outcome.snapshots[0] ?? null;
+  }
+
   /** The cached snapshot for a date, or null when this object has none. */
   async getSnapshot(date: string): Promise<ReadinessSnapshot | null> {
-    const row = this.sql.exec<{ body: string }>("SELECT body FROM snapshots WHERE date = ?", date).toArray()[0];
+    const row = this.sql().exec<{ body: string }>("SELECT body FROM snapshots WHERE date = ?", date).toArray()[0];
     return row ? (JSON.parse(row.body) as ReadinessSnapshot) : null;
   }
 
-  async stats(): Promise<{ recomputeCount: number; pendingDates: string[]; cachedDates: number }> {
+  /** Keeps snapshots read from Postgres, so that they can be served while Postgres is down. */
+  async cacheSnapshots(snapshots: ReadinessSnapshot[]): Promise<void> {
+    this.cache(snapshots);
+  }
+
+  /** Keeps an audit row that could not be written to Postgres and writes it once Postgres answers. */
+  async deferAudit(entry: DeferredAuditEntry): Promise<void> {
+    this.sql().exec("INSERT INTO audit_outbox (entry) VALUES (?)", JSON.stringify(entry));
+    await this.scheduleWork(0);
+  }
+
+  /**
+   * Identity instances (`sub:<subject>`): the subject's user, as last provisioned from Postgres. The
+   * user's readiness object learns the subject, so that erasing the user erases this link too.
+   */
+  async rememberUser(subject: string, user: RequestUser): Promise<void> {
+    await readinessClient(this.env, user.id).linkSubject(subject);
+    this.setMeta("identity", JSON.stringify(user));
+  }
+
+  async linkSubject(subject: string): Promise<void> {
+    this.setMeta("subject", subject);
+  }
+
+  async recallUser(): Promise<RequestUser | null> {
+    const value = this.getMeta("identity");
+    return value ? (JSON.parse(value) as RequestUser) : null;
+  }
+
+  async stats(): Promise<ReadinessStats> {
     return {
-      recomputeCount: Number(this.getMeta("recompute_count") ?? "0"),
-      pendingDates: this.sql.exec<{ date: string }>("SELECT date FROM pending_dates ORDER BY date").toArray().map((r) => r.date),
-      cachedDates: this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM snapshots").one().n,
+      recomputeCount: this.recomputeCount,
+      pendingDates: this.pendingDates().map((p) => p.date),
+      cachedDates: this.sql().exec<{ n: number }>("SELECT count(*) AS n FROM snapshots").one().n,
     };
   }
 
-  /** Erasure: drop every stored byte and the alarm, and close live sockets. */
+  /**
+   * Erasure: write audit rows still held (best effort: they carry no personal data), forget the
+   * subject's identity instance, close live sockets, drop the alarm and every stored byte.
+   */
   async erase(): Promise<void> {
+    await this.flushDeferredAudit().catch(() => undefined);
+    const subject = this.getMeta("subject");
+    if (subject) await identityStub(this.env, subject).erase();
     for (const socket of this.ctx.getWebSockets()) socket.close(1000, "account erased");
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
+    this.schemaReady = false;
+    this.erasures += 1;
   }
 
   /** WebSocket upgrade for GET /v1/me/readiness/live (authenticated by the Worker before it gets here). */
   override async fetch(request: Request): Promise<Response> {
     if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
-      return new Response("expected a WebSocket upgrade", { status: 426 });
+      return new Response("expected a WebSocket upgrade", { status: 426, headers: { upgrade: "websocket" } });
     }
     const pair = new WebSocketPair();
     // Hibernation API: the object can be evicted while sockets stay open.
@@ -86,28 +177,100 @@ export class UserReadiness extends DurableObject<Env> {
     return new Response(null, { status: 101, webSocket: pair[0] });
   }
 
-  override async webSocketMessage(socket: WebSocket, message: string | ArrayBuffer): Promise<void> {
-    if (message === "ping") socket.send("pong");
-  }
+  /** The live channel only pushes; client messages other than the auto-answered "ping" are ignored. */
+  override async webSocketMessage(): Promise<void> {}
 
   override async webSocketClose(socket: WebSocket, code: number): Promise<void> {
-    socket.close(code === 1005 ? 1000 : code, "closing");
-  }
-
-  private cache(snapshots: ReadinessSnapshot[]): void {
-    for (const snapshot of snapshots) {
-      this.sql.exec("INSERT OR REPLACE INTO snapshots (date, body) VALUES (?, ?)", snapshot.date, JSON.stringify(snapshot));
+    try {
+      // 1005/1006 are reserved (no code / abnormal) and cannot be sent back.
+      socket.close(code === 1005 || code === 1006 ? 1000 : code, "closing");
+    } catch {
+      /* already closed by the runtime */
     }
-    this.sql.exec(
-      "DELETE FROM snapshots WHERE date NOT IN (SELECT date FROM snapshots ORDER BY date DESC LIMIT ?)",
-      CACHE_DAYS,
-    );
   }
 
-  private broadcast(snapshots: ReadinessSnapshot[]): void {
+  private async recomputePending(): Promise<void> {
+    const pending = this.pendingDates();
+    const userId = this.getMeta("user_id");
+    if (pending.length === 0 || !userId) return;
+    const maxSeq = Math.max(...pending.map((p) => p.seq));
+    const outcome = await this.recompute(userId, pending.map((p) => p.date), true);
+    if (outcome.kind === "user_gone") {
+      await this.erase();
+      return;
+    }
+    this.sql().exec("DELETE FROM pending_recompute WHERE seq <= ?", maxSeq);
+    this.cache(outcome.snapshots);
+    this.broadcast(outcome.snapshots);
+    // Dates requested while this run read Postgres get their own run.
+    if (this.pendingDates().length > 0) await this.scheduleWork(COALESCE_MS);
+  }
+
+  private recompute(userId: string, dates: string[], followingDays: boolean): Promise<RecomputeOutcome> {
+    const run = this.recomputeTail.then(() =>
+      this.withDb(async ({ pool }): Promise<RecomputeOutcome> => {
+        this.recomputeCount += 1;
+        const erasures = this.erasures;
+        const outcome = await recomputeReadiness(pool, userId, dates, { followingDays });
+        return this.erasures === erasures ? outcome : { kind: "user_gone" };
+      }),
+    );
+    this.recomputeTail = run.catch(() => undefined);
+    return run;
+  }
+
+  private async flushDeferredAudit(): Promise<void> {
+    const rows = this.sql()
+      .exec<{ id: number; entry: string }>("SELECT id, entry FROM audit_outbox ORDER BY id LIMIT ?", AUDIT_FLUSH_BATCH)
+      .toArray();
+    if (rows.length === 0) return;
+    const entries = rows.map((r) => JSON.parse(r.entry) as DeferredAuditEntry);
+    await this.withDb(({ db }) =>
+      db.insert(auditLog).values(entries.map((e) => ({
+        at: e.at, actorRef: e.actorRef, action: e.action, subjectRef: e.subjectRef, resource: e.resource, requestId: e.requestId ?? null,
+      }))),
+    );
+    this.sql().exec("DELETE FROM audit_outbox WHERE id <= ?", rows.at(-1)!.id);
+    if (rows.length === AUDIT_FLUSH_BATCH) await this.scheduleWork(0);
+  }
+
+  private async withDb<T>(work: (handle: DbHandle) => Promise<T>): Promise<T> {
+    const handle = openDb(loadConfig(this.env));
+    try {
+      return await work(handle);
+    } finally {
+      await handle.close();
+    }
+  }
+
+  /** Sets the alarm `delayMs` from now unless one is already due sooner. */
+  private async scheduleWork(delayMs: number): Promise<void> {
+    const due = Date.now() + delayMs;
+    const current = await this.ctx.storage.getAlarm();
+    if (current === null || current > due) await this.ctx.storage.setAlarm(due);
+  }
+
+  private cache(snapshots: readonly ReadinessSnapshot[]): void {
+    if (snapshots.length === 0) return;
+    const sql = this.sql();
+    for (const snapshot of snapshots) {
+      // Never replace a snapshot with one computed from older data (a slow read racing a recompute).
+      sql.exec(
+        `INSERT INTO snapshots (date, computed_at, body) VALUES (?, ?, ?)
+         ON CONFLICT (date) DO UPDATE SET computed_at = excluded.computed_at, body = excluded.body
+         WHERE excluded.computed_at >= snapshots.computed_at`,
+        snapshot.date, snapshot.computed_at, JSON.stringify(snapshot),
+      );
+    }
+    sql.exec("DELETE FROM snapshots WHERE date NOT IN (SELECT date FROM snapshots ORDER BY date DESC LIMIT ?)", CACHE_DAYS);
+  }
+
+  private broadcast(snapshots: readonly ReadinessSnapshot[]): void {
+    const sockets = this.ctx.getWebSockets();
+    if (sockets.length === 0) return;
     for (const snapshot of snapshots) {
       const message = JSON.stringify({ type: "readiness", snapshot });
-      for (const socket of this.ctx.getWebSockets()) {
+      for (const socket of sockets) {
         try {
           socket.send(message);
         } catch {
@@ -117,11 +280,23 @@ export class UserReadiness extends DurableObject<Env> {
     }
   }
 
+  private pendingDates(): { date: string; seq: number }[] {
+    return this.sql().exec<{ date: string; seq: number }>("SELECT date, seq FROM pending_recompute ORDER BY date").toArray();
+  }
+
+  private sql(): SqlStorage {
+    if (!this.schemaReady) {
+      this.ctx.storage.sql.exec(SCHEMA);
+      this.schemaReady = true;
+    }
+    return this.ctx.storage.sql;
+  }
+
   private getMeta(key: string): string | undefined {
-    return this.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = ?", key).toArray()[0]?.value;
+    return this.sql().exec<{ value: string }>("SELECT value FROM meta WHERE key = ?", key).toArray()[0]?.value;
   }
 
   private setMeta(key: string, value: string): void {
-    this.sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", key, value);
+    this.sql().exec("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", key, value);
   }
 }

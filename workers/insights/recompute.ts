@@ -1,17 +1,69 @@
 // Recompute of readiness for one user's dates: one history query, the pure model, one upsert.
-import type { Env } from "../env";
+import { addDays, todayIn } from "../lib/calendar";
+import { computeReadinessSeries } from "../readiness";
+// The model's own window sizes, so that what is read and rescored follows the model if they change.
+import { RECENT_DAYS } from "../readiness/constants";
+import { LOOKBACK_DAYS } from "../readiness/windows";
+import {
+  FOREIGN_KEY_VIOLATION, loadReadinessHistory, toSnapshot, upsertSnapshots,
+  type ReadinessSnapshot, type SqlClient,
+} from "./readiness-store";
 
-export interface ReadinessSnapshot {
-  date: string;
-  score: number | null;
-  level: "high" | "moderate" | "low" | "insufficient_data";
-  confidence: number;
-  components: Record<string, unknown>;
-  baseline: Record<string, unknown>;
-  algorithm_version: string;
-  computed_at: string;
+export type { ReadinessSnapshot, SqlClient } from "./readiness-store";
+
+export type RecomputeOutcome =
+  | { kind: "computed"; snapshots: ReadinessSnapshot[] }
+  /** The user row is gone (erased): nothing was written. */
+  | { kind: "user_gone" };
+
+export interface RecomputeOptions {
+  /**
+   * Changed data dates (true): a change on D also moves the 7-day rolling window of the following
+   * days, so D … min(D+7, today) are rescored. Requested dates (false): exactly those dates.
+   */
+  followingDays: boolean;
 }
 
-export async function recomputeReadiness(_env: Env, _userId: string, _dates: string[]): Promise<ReadinessSnapshot[]> {
-  return [];
+/**
+ * Scores the dates for the user (never after the user's today) and upserts the snapshots. Returns
+ * them in date order, or `user_gone` when the user no longer exists.
+ */
+export async function recomputeReadiness(
+  client: SqlClient,
+  userId: string,
+  dates: readonly string[],
+  options: RecomputeOptions,
+): Promise<RecomputeOutcome> {
+  const { rows } = await client.query<{ timezone: string }>("SELECT timezone FROM users WHERE id = $1", [userId]);
+  const user = rows[0];
+  if (!user) return { kind: "user_gone" };
+  const scored = datesToScore(dates, todayIn(user.timezone), options.followingDays);
+  if (scored.length === 0) return { kind: "computed", snapshots: [] };
+
+  // Taken before the read: a snapshot is as fresh as the data it was computed from.
+  const computedAt = new Date().toISOString();
+  const history = await loadReadinessHistory(client, userId, addDays(scored[0]!, -LOOKBACK_DAYS), scored.at(-1)!);
+  const snapshots = computeReadinessSeries(history, scored).map((result) => toSnapshot(result, computedAt));
+  try {
+    await upsertSnapshots(client, userId, snapshots);
+  } catch (error) {
+    if ((error as { code?: string }).code === FOREIGN_KEY_VIOLATION) return { kind: "user_gone" };
+    throw error;
+  }
+  return { kind: "computed", snapshots };
+}
+
+/** The sorted, distinct dates to score: each date (and, for changed data, its following week) up to today. */
+export function datesToScore(dates: readonly string[], today: string, followingDays: boolean): string[] {
+  const out = new Set<string>();
+  for (const date of dates) {
+    // D is in the recent window of D … D+6 and starts the baseline of D+7.
+    const span = followingDays ? RECENT_DAYS : 0;
+    for (let offset = 0; offset <= span; offset++) {
+      const day = addDays(date, offset);
+      if (day > today) break;
+      out.add(day);
+    }
+  }
+  return [...out].sort();
 }
