@@ -4,7 +4,8 @@ import type { MiddlewareHandler } from "hono";
 import { ApiError } from "../lib/errors";
 import type { AppEnv } from "../lib/context";
 import { TokenInvalid, verifyJwt } from "../lib/jwks";
-import { provisionUser } from "../lib/users";
+import { identifyUser } from "../lib/users";
+import { identityMemory } from "../../durable-objects/client";
 import { enforceRateLimit } from "./security";
 
 const BEARER = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*)$/;
@@ -31,7 +32,12 @@ export function requireUser(): MiddlewareHandler<AppEnv> {
     }
     if (subject.length > 255) throw new ApiError("UNAUTHORIZED", "token subject too long", challenge);
     await enforceRateLimit(c.env.USER_RATE_LIMITER, `user:${subject}`);
-    c.set("user", await provisionUser(c.var.database().db, subject));
+    // Postgres down: the subject is identified from the mapping remembered outside it (lib/users.ts).
+    c.set("user", await identifyUser(c.var.database().db, subject, {
+      memory: identityMemory(c.env, subject),
+      waitUntil: (work) => c.executionCtx.waitUntil(work),
+      log: c.var.log,
+    }));
     await next();
   };
 }
