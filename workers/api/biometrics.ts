@@ -1,5 +1,158 @@
-// Routes: hrv and sleep ranges.
-import type { OpenAPIHono } from "@hono/zod-openapi";
+// Routes: hrv and sleep ranges (CONTRACT §4), and the date-range and read-audit rules that every
+// biometric read of the mobile API shares.
+import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import { sql } from "drizzle-orm";
+import { readinessClient } from "../../durable-objects/client";
+import { audit, type AuditEntry } from "../lib/audit";
+import { addDays, daysBetween, isCalendarDate, todayIn } from "../lib/calendar";
 import type { AppEnv } from "../lib/context";
+import { ApiError } from "../lib/errors";
+import { describeError } from "../lib/logger";
+import { rootCause } from "../lib/users";
+import { errorEnvelopeSchema } from "./openapi";
 
-export function registerBiometricRoutes(_app: OpenAPIHono<AppEnv>): void {}
+export const MAX_RANGE_DAYS = 366;
+const DEFAULT_RANGE_DAYS = 30;
+
+/** isCalendarDate throws (rather than answer false) for some impossible dates such as 2025-13-01. */
+function isRealDate(value: string): boolean {
+  try {
+    return isCalendarDate(value);
+  } catch {
+    return false;
+  }
+}
+
+export const calendarDate = z.string().refine(isRealDate, { message: "must be a real date YYYY-MM-DD" });
+
+export const rangeQuery = z.object({
+  from: calendarDate.optional().openapi({
+    description: "First date, inclusive (user's calendar). Default: 29 days before `to`.",
+    example: "2026-01-01",
+  }),
+  to: calendarDate.optional().openapi({
+    description: `Last date, inclusive. Default: the user's today. At most ${MAX_RANGE_DAYS} days after \`from\`.`,
+    example: "2026-01-30",
+  }),
+});
+
+/** The inclusive range asked for, with defaults in the user's time zone; 400 when it is not a valid range. */
+export function resolveRange(query: z.infer<typeof rangeQuery>, timeZone: string): { from: string; to: string } {
+  const to = query.to ?? todayIn(timeZone);
+  const from = query.from ?? addDays(to, -(DEFAULT_RANGE_DAYS - 1));
+  if (from > to) throw new ApiError("BAD_REQUEST", "from must not be after to");
+  if (daysBetween(from, to) + 1 > MAX_RANGE_DAYS) {
+    throw new ApiError("BAD_REQUEST", `a range spans at most ${MAX_RANGE_DAYS} days`);
+  }
+  return { from, to };
+}
+
+/**
+ * Appends the audit row of a read of the user's biometric data (what was read, never values). When
+ * Postgres is unreachable (a read served from the readiness cache), the user's Durable Object keeps
+ * the row and writes it later; if that fails too, the read fails rather than go unaudited.
+ */
+export async function auditRead(c: Context<AppEnv>, resource: string): Promise<void> {
+  const user = c.var.user;
+  const entry: AuditEntry = { actorRef: user.auditRef, action: "read", subjectRef: user.auditRef, resource, requestId: c.var.requestId };
+  const at = new Date().toISOString();
+  try {
+    await audit(c.var.database().db, entry);
+  } catch (error) {
+    c.var.log.warn("audit_deferred", { resource, ...describeError(rootCause(error)) });
+    await readinessClient(c.env, user.id).deferAudit({ ...entry, at });
+  }
+}
+
+export const errorResponse = (description: string) => ({
+  description,
+  content: { "application/json": { schema: errorEnvelopeSchema } },
+});
+
+const source = z.enum(["oura", "whoop", "apple_health", "health_connect"]);
+
+const hrvItem = z.object({
+  date: z.string().openapi({ example: "2026-01-30" }),
+  source,
+  rmssd_ms: z.number().nullable(),
+  sdnn_ms: z.number().nullable(),
+  resting_hr_bpm: z.number().nullable(),
+}).openapi("HrvDay");
+
+const sleepItem = z.object({
+  date: z.string().openapi({ example: "2026-01-30" }),
+  source,
+  total_sleep_s: z.number().int().nullable(),
+  deep_s: z.number().int().nullable(),
+  light_s: z.number().int().nullable(),
+  rem_s: z.number().int().nullable(),
+  awake_s: z.number().int().nullable(),
+  efficiency_pct: z.number().nullable(),
+  latency_s: z.number().int().nullable(),
+  bedtime_start: z.string().nullable().openapi({ format: "date-time" }),
+  bedtime_end: z.string().nullable().openapi({ format: "date-time" }),
+  avg_hrv_ms: z.number().nullable(),
+  lowest_hr_bpm: z.number().nullable(),
+}).openapi("SleepDay");
+
+type HrvItem = z.infer<typeof hrvItem>;
+type SleepItem = z.infer<typeof sleepItem>;
+
+export const rangeErrors = {
+  400: errorResponse(`invalid date, from after to, or a range over ${MAX_RANGE_DAYS} days`),
+  401: errorResponse("missing or invalid bearer token"),
+};
+
+const hrvRoute = createRoute({
+  method: "get",
+  path: "/v1/me/hrv",
+  summary: "Daily HRV and resting heart rate, one row per date and source",
+  security: [{ bearerAuth: [] }],
+  request: { query: rangeQuery },
+  responses: {
+    200: { description: "rows in the range, by date then source", content: { "application/json": { schema: z.object({ items: z.array(hrvItem) }) } } },
+    ...rangeErrors,
+  },
+});
+
+const sleepRoute = createRoute({
+  method: "get",
+  path: "/v1/me/sleep",
+  summary: "Daily sleep (the main night of each date), one row per date and source",
+  security: [{ bearerAuth: [] }],
+  request: { query: rangeQuery },
+  responses: {
+    200: { description: "rows in the range, by date then source", content: { "application/json": { schema: z.object({ items: z.array(sleepItem) }) } } },
+    ...rangeErrors,
+  },
+});
+
+/** An instant column as RFC 3339 UTC with milliseconds. */
+const utc = (column: string) => sql.raw(`to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`);
+
+export function registerBiometricRoutes(app: OpenAPIHono<AppEnv>): void {
+  app.openapi(hrvRoute, async (c) => {
+    const { from, to } = resolveRange(c.req.valid("query"), c.var.user.timezone);
+    const { rows } = await c.var.database().db.execute<HrvItem>(sql`
+      SELECT to_char(date, 'YYYY-MM-DD') AS date, source, rmssd_ms, sdnn_ms, resting_hr_bpm
+        FROM hrv_daily
+       WHERE user_id = ${c.var.user.id} AND date BETWEEN ${from} AND ${to}
+       ORDER BY date, source`);
+    await auditRead(c, "hrv_daily");
+    return c.json({ items: rows }, 200);
+  });
+
+  app.openapi(sleepRoute, async (c) => {
+    const { from, to } = resolveRange(c.req.valid("query"), c.var.user.timezone);
+    const { rows } = await c.var.database().db.execute<SleepItem>(sql`
+      SELECT to_char(date, 'YYYY-MM-DD') AS date, source, total_sleep_s, deep_s, light_s, rem_s, awake_s,
+             efficiency_pct, latency_s, ${utc("bedtime_start")} AS bedtime_start, ${utc("bedtime_end")} AS bedtime_end,
+             avg_hrv_ms, lowest_hr_bpm
+        FROM sleep_daily
+       WHERE user_id = ${c.var.user.id} AND date BETWEEN ${from} AND ${to}
+       ORDER BY date, source`);
+    await auditRead(c, "sleep_daily");
+    return c.json({ items: rows }, 200);
+  });
+}

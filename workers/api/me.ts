@@ -1,5 +1,80 @@
-// Routes: GET/PATCH /v1/me.
-import type { OpenAPIHono } from "@hono/zod-openapi";
+// Routes: GET/PATCH /v1/me — the user's profile (CONTRACT §4). The time zone decides the user's
+// "today" and the date of every night, so only IANA names the runtime knows are accepted.
+import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import { sql } from "drizzle-orm";
+import { audit } from "../lib/audit";
+import { isTimeZone } from "../lib/calendar";
 import type { AppEnv } from "../lib/context";
+import { ApiError } from "../lib/errors";
+import { errorResponse } from "./biometrics";
 
-export function registerMeRoutes(_app: OpenAPIHono<AppEnv>): void {}
+const profileSchema = z.object({
+  id: z.uuid(),
+  timezone: z.string().openapi({ example: "Europe/Berlin" }),
+  created_at: z.string().openapi({ format: "date-time" }),
+}).openapi("Profile");
+
+type Profile = z.infer<typeof profileSchema>;
+
+const profileUpdate = z.object({
+  timezone: z.string().refine(isTimeZone, { message: "must be an IANA time zone name, e.g. Europe/Berlin" })
+    .openapi({ example: "Europe/Berlin" }),
+}).strict();
+
+const getRoute = createRoute({
+  method: "get",
+  path: "/v1/me",
+  summary: "The user's profile (created on first use, time zone UTC)",
+  security: [{ bearerAuth: [] }],
+  responses: {
+    200: { description: "profile", content: { "application/json": { schema: profileSchema } } },
+    401: errorResponse("missing or invalid bearer token"),
+  },
+});
+
+const patchRoute = createRoute({
+  method: "patch",
+  path: "/v1/me",
+  summary: "Change the user's time zone",
+  security: [{ bearerAuth: [] }],
+  request: { body: { required: true, content: { "application/json": { schema: profileUpdate } } } },
+  responses: {
+    200: { description: "the updated profile", content: { "application/json": { schema: profileSchema } } },
+    400: errorResponse("not an IANA time zone, or not a JSON body"),
+    401: errorResponse("missing or invalid bearer token"),
+  },
+});
+
+const profileColumns = sql.raw(`id, timezone, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS created_at`);
+
+export function registerMeRoutes(app: OpenAPIHono<AppEnv>): void {
+  app.openapi(getRoute, async (c) => {
+    const { rows } = await c.var.database().db.execute<Profile>(sql`
+      SELECT ${profileColumns} FROM users WHERE id = ${c.var.user.id}`);
+    return c.json(found(rows[0]), 200);
+  });
+
+  app.openapi(patchRoute, async (c) => {
+    // Stored in the runtime's canonical spelling ("europe/berlin" → "Europe/Berlin").
+    const timezone = new Intl.DateTimeFormat("en-US", { timeZone: c.req.valid("json").timezone }).resolvedOptions().timeZone;
+    const { rows } = await c.var.database().db.execute<Profile>(sql`
+      UPDATE users SET timezone = ${timezone} WHERE id = ${c.var.user.id} RETURNING ${profileColumns}`);
+    const profile = found(rows[0]);
+    await auditProfileUpdate(c);
+    return c.json(profile, 200);
+  });
+}
+
+/** The row is gone only when the user was erased during this request. */
+function found(profile: Profile | undefined): Profile {
+  if (!profile) throw new ApiError("NOT_FOUND", "user not found");
+  return profile;
+}
+
+async function auditProfileUpdate(c: Context<AppEnv>): Promise<void> {
+  const { auditRef } = c.var.user;
+  await audit(c.var.database().db, {
+    actorRef: auditRef, action: "update_profile", subjectRef: auditRef, resource: "users.timezone", requestId: c.var.requestId,
+  });
+}

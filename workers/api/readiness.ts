@@ -1,5 +1,187 @@
-// Routes: readiness, history and the live WebSocket.
-import type { OpenAPIHono } from "@hono/zod-openapi";
+// Routes: readiness of a date, its history, and the live WebSocket (CONTRACT §4).
+//
+// GET /v1/me/readiness reads, in order: the user's Durable Object cache (no Postgres needed, so it
+// answers during an outage), Postgres readiness_snapshots (and warms the cache with what it found),
+// and when there is data but no snapshot, a compute on the spot by the Durable Object.
+import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import { sql } from "drizzle-orm";
+import { readinessClient, type ReadinessSnapshot } from "../../durable-objects/client";
+import { todayIn } from "../lib/calendar";
 import type { AppEnv } from "../lib/context";
+import { ApiError } from "../lib/errors";
+import { describeError } from "../lib/logger";
+import { rootCause } from "../lib/users";
+import { ALGORITHM_VERSION } from "../readiness";
+import { auditRead, calendarDate, errorResponse, rangeErrors, rangeQuery, resolveRange } from "./biometrics";
 
-export function registerReadinessRoutes(_app: OpenAPIHono<AppEnv>): void {}
+const nullableNumber = z.number().nullable();
+const source = z.enum(["oura", "whoop", "apple_health", "health_connect"]).nullable();
+const metricBaseline = z.object({ source: source.unwrap(), days: z.number().int() });
+
+const snapshotSchema = z.object({
+  date: z.string().openapi({ example: "2026-01-30" }),
+  score: z.number().int().min(0).max(100).nullable(),
+  level: z.enum(["high", "moderate", "low", "insufficient_data"]),
+  confidence: z.number().min(0).max(1),
+  components: z.object({
+    hrv: z.object({
+      metric: z.enum(["ln_rmssd", "ln_sdnn"]).nullable(),
+      source,
+      value: nullableNumber.openapi({ description: "7-day mean of ln(ms)" }),
+      baseline: nullableNumber.openapi({ description: "60-day baseline mean of ln(ms)" }),
+      normal_band: z.object({ low: z.number(), high: z.number() }).nullable(),
+      recent_readings: z.number().int(),
+      contribution: nullableNumber,
+    }),
+    sleep: z.object({
+      source,
+      value: nullableNumber.openapi({ description: "total sleep, seconds" }),
+      baseline: nullableNumber,
+      need_s: nullableNumber,
+      efficiency_pct: nullableNumber,
+      efficiency_baseline_pct: nullableNumber,
+      contribution: nullableNumber,
+    }),
+    resting_hr: z.object({ source, value: nullableNumber, baseline: nullableNumber, contribution: nullableNumber }),
+  }),
+  baseline: z.object({
+    from: z.string(),
+    to: z.string(),
+    recent_from: z.string(),
+    recent_to: z.string(),
+    hrv: metricBaseline.extend({ metric: z.enum(["ln_rmssd", "ln_sdnn"]) }).nullable(),
+    resting_hr: metricBaseline.nullable(),
+    sleep: metricBaseline.nullable(),
+  }),
+  algorithm_version: z.string().openapi({ example: ALGORITHM_VERSION }),
+  computed_at: z.string().openapi({ format: "date-time" }),
+}).openapi("ReadinessSnapshot");
+
+/** A readiness_snapshots row in the item shape (dates and instants as text, like the cached JSON). */
+const snapshotColumns = sql.raw(`to_char(date, 'YYYY-MM-DD') AS date, score, level, confidence, components, baseline,
+  algorithm_version, to_char(computed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS computed_at`);
+
+const readinessRoute = createRoute({
+  method: "get",
+  path: "/v1/me/readiness",
+  summary: "Readiness of one date",
+  security: [{ bearerAuth: [] }],
+  request: {
+    query: z.object({
+      date: calendarDate.optional().openapi({ description: "Default: the user's today. Not after today.", example: "2026-01-30" }),
+    }),
+  },
+  responses: {
+    200: { description: "the date's readiness", content: { "application/json": { schema: snapshotSchema } } },
+    400: errorResponse("not a real date, or a date after the user's today"),
+    401: errorResponse("missing or invalid bearer token"),
+    404: errorResponse("the user has no data at all"),
+    503: errorResponse("Postgres unreachable and the date not cached"),
+  },
+});
+
+const historyRoute = createRoute({
+  method: "get",
+  path: "/v1/me/readiness/history",
+  summary: "Stored readiness snapshots of a date range",
+  security: [{ bearerAuth: [] }],
+  request: { query: rangeQuery },
+  responses: {
+    200: { description: "snapshots in the range, by date", content: { "application/json": { schema: z.object({ items: z.array(snapshotSchema) }) } } },
+    ...rangeErrors,
+  },
+});
+
+const liveRoute = createRoute({
+  method: "get",
+  path: "/v1/me/readiness/live",
+  summary: "WebSocket: pushes each new readiness snapshot of the user",
+  description:
+    "A WebSocket upgrade request (`Upgrade: websocket`). Each message is JSON " +
+    '`{"type":"readiness","snapshot":{…ReadinessSnapshot}}`; a text "ping" is answered "pong".',
+  security: [{ bearerAuth: [] }],
+  request: {
+    headers: z.object({
+      upgrade: z.string().optional().openapi({ description: "must be `websocket`", example: "websocket" }),
+    }),
+  },
+  responses: {
+    101: { description: "Switching Protocols: the live WebSocket is open" },
+    401: errorResponse("missing or invalid bearer token"),
+    426: errorResponse("not a WebSocket upgrade request"),
+  },
+});
+
+export function registerReadinessRoutes(app: OpenAPIHono<AppEnv>): void {
+  app.openapi(readinessRoute, async (c) => {
+    const today = todayIn(c.var.user.timezone);
+    const date = c.req.valid("query").date ?? today;
+    if (date > today) throw new ApiError("BAD_REQUEST", "date is after today in the user's time zone");
+    const snapshot = await readinessOf(c, date);
+    await auditRead(c, "readiness_snapshots");
+    return c.json(snapshot, 200);
+  });
+
+  app.openapi(historyRoute, async (c) => {
+    const { from, to } = resolveRange(c.req.valid("query"), c.var.user.timezone);
+    const { rows } = await c.var.database().db.execute<ReadinessSnapshot>(sql`
+      SELECT ${snapshotColumns} FROM readiness_snapshots
+       WHERE user_id = ${c.var.user.id} AND date BETWEEN ${from} AND ${to}
+       ORDER BY date`);
+    await auditRead(c, "readiness_snapshots");
+    return c.json({ items: rows }, 200);
+  });
+
+  app.openapi(liveRoute, async (c) => {
+    if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
+      // 426 is outside the shared catalogue (lib/errors.ts); the envelope is the contract's all the same.
+      const error = { code: "UPGRADE_REQUIRED", message: "expected a WebSocket upgrade (Upgrade: websocket)", request_id: c.var.requestId };
+      return c.json({ error }, 426, { upgrade: "websocket" });
+    }
+    await auditRead(c, "readiness_snapshots:live");
+    // The user's Durable Object accepts the socket (hibernation) and pushes every new snapshot.
+    return readinessClient(c.env, c.var.user.id).fetch(c.req.raw);
+  });
+}
+
+interface StoredReadiness {
+  snapshot: ReadinessSnapshot | null;
+  hasData: boolean;
+}
+
+/** The date's snapshot: cache, then Postgres, then computed on the spot; 404 when the user has no data. */
+async function readinessOf(c: Context<AppEnv>, date: string): Promise<ReadinessSnapshot> {
+  const readiness = readinessClient(c.env, c.var.user.id);
+  const cached = await readiness.getSnapshot(date);
+  // A snapshot of an older model is served only while Postgres (rescored by the recompute script) is down.
+  if (cached?.algorithm_version === ALGORITHM_VERSION) return cached;
+
+  let stored: StoredReadiness;
+  try {
+    stored = await storedReadiness(c, date);
+  } catch (error) {
+    if (cached) return cached;
+    c.var.log.error("readiness_read_failed", describeError(rootCause(error)));
+    throw new ApiError("UNAVAILABLE", "readiness temporarily unavailable, retry later", { "retry-after": "30" });
+  }
+  if (stored.snapshot) {
+    c.executionCtx.waitUntil(readiness.cacheSnapshots([stored.snapshot]).catch(() => undefined));
+    return stored.snapshot;
+  }
+  if (!stored.hasData) throw new ApiError("NOT_FOUND", "no readiness data for this user yet");
+  const computed = await readiness.computeOnDemand(c.var.user.id, date);
+  if (!computed) throw new ApiError("NOT_FOUND", "no readiness data for this user");
+  return computed;
+}
+
+async function storedReadiness(c: Context<AppEnv>, date: string): Promise<StoredReadiness> {
+  const userId = c.var.user.id;
+  const { rows } = await c.var.database().db.execute<Partial<ReadinessSnapshot> & { has_data: boolean }>(sql`
+    SELECT s.*, (EXISTS (SELECT 1 FROM hrv_daily WHERE user_id = ${userId})
+              OR EXISTS (SELECT 1 FROM sleep_daily WHERE user_id = ${userId})) AS has_data
+      FROM (SELECT 1) AS one
+      LEFT JOIN (SELECT ${snapshotColumns} FROM readiness_snapshots WHERE user_id = ${userId} AND date = ${date}) AS s ON true`);
+  const { has_data: hasData, ...row } = rows[0]!;
+  return { snapshot: row.date ? (row as ReadinessSnapshot) : null, hasData };
+}
