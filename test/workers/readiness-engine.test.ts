@@ -1,0 +1,156 @@
+// The readiness engine end to end in workerd: insights queue → UserReadiness DO → Postgres snapshots,
+// the DO's cache and live WebSockets, burst coalescing, erased users, and reads while Postgres is down.
+import { SELF, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import worker from "../../workers/index";
+import { identityMemory, readinessClient } from "../../durable-objects/client";
+import { addDays } from "../../workers/lib/calendar";
+import { computeReadinessSeries } from "../../workers/readiness";
+import { executionContext, testEnv, waitFor } from "./helpers";
+import { bearer } from "./sim";
+import {
+  asModelInput, auditRows, newUser, sql, steadyNights, storedSnapshots, utcToday, writeNights, type StoredSnapshot,
+} from "./readiness-fixtures";
+
+interface LiveMessage {
+  type: string;
+  snapshot: StoredSnapshot;
+}
+
+async function openLive(auth: Record<string, string>): Promise<{ socket: WebSocket; messages: LiveMessage[] }> {
+  const res = await SELF.fetch("http://hub.test/v1/me/readiness/live", { headers: { ...auth, upgrade: "websocket" } });
+  expect(res.status).toBe(101);
+  const socket = res.webSocket!;
+  const messages: LiveMessage[] = [];
+  socket.addEventListener("message", (event) => {
+    messages.push(JSON.parse(event.data as string) as LiveMessage);
+  });
+  socket.accept();
+  return { socket, messages };
+}
+
+describe("insights message → readiness snapshot", () => {
+  it("reaches readiness_snapshots and the user's open WebSocket, scored from the changed rows", async () => {
+    const user = await newUser();
+    const today = utcToday();
+    const nights = steadyNights(today, 40);
+    await writeNights(user.id, nights);
+    const live = await openLive(user.auth);
+
+    // Tonight's HRV collapses and resting HR rises: the change must show in the score.
+    const changed = { ...nights[0]!, rmssd_ms: 30, resting_hr_bpm: 60 };
+    await writeNights(user.id, [changed]);
+    await testEnv.INSIGHTS_QUEUE.send({ user_id: user.id, dates: [today] });
+
+    const stored = await waitFor(async () => (await storedSnapshots(user.id)).find((s) => s.date === today));
+    const [expected] = computeReadinessSeries(asModelInput([changed, ...nights.slice(1)]), [today]);
+    expect(stored.score).toBe(expected!.score);
+    expect(stored.level).toBe(expected!.level);
+    expect(stored.components).toEqual(expected!.components);
+    expect(stored.algorithm_version).toBe(expected!.algorithm_version);
+
+    const pushed = await waitFor(async () => live.messages.find((m) => m.snapshot.date === today));
+    expect(pushed.type).toBe("readiness");
+    expect(pushed.snapshot).toEqual(stored);
+    expect(Object.keys(pushed.snapshot).sort()).toEqual(
+      ["algorithm_version", "baseline", "components", "computed_at", "confidence", "date", "level", "score"],
+    );
+    live.socket.close(1000, "done");
+  });
+
+  it("rescores a changed date and the following week, never past the user's today", async () => {
+    const user = await newUser();
+    const today = utcToday();
+    await writeNights(user.id, steadyNights(today, 60));
+    await testEnv.INSIGHTS_QUEUE.send({ user_id: user.id, dates: [addDays(today, -20), addDays(today, -3)] });
+
+    const expected = [
+      ...Array.from({ length: 8 }, (_, i) => addDays(today, -20 + i)), // D … D+7
+      ...Array.from({ length: 4 }, (_, i) => addDays(today, -3 + i)), // D … today
+    ];
+    const dates = await waitFor(async () => {
+      const found = (await storedSnapshots(user.id)).map((s) => s.date);
+      return found.length >= expected.length ? found : undefined;
+    });
+    expect(dates).toEqual(expected);
+  });
+
+  it("coalesces ten rapid messages for one user into one or two recomputes", async () => {
+    const user = await newUser();
+    const today = utcToday();
+    await writeNights(user.id, steadyNights(today, 120));
+    // Dates 10 days apart: each message's week of snapshots appears only once that message was handled.
+    const dates = Array.from({ length: 10 }, (_, k) => addDays(today, -10 * k - 9));
+    for (const date of dates) await testEnv.INSIGHTS_QUEUE.send({ user_id: user.id, dates: [date] });
+
+    const stub = readinessClient(testEnv, user.id);
+    await waitFor(async () => {
+      const stored = new Set((await storedSnapshots(user.id)).map((s) => s.date));
+      const stats = await stub.stats();
+      return dates.every((d) => stored.has(d)) && stats.pendingDates.length === 0 ? true : undefined;
+    });
+    const { recomputeCount, cachedDates } = await stub.stats();
+    expect(recomputeCount).toBeGreaterThanOrEqual(1);
+    expect(recomputeCount).toBeLessThanOrEqual(2);
+    expect(cachedDates).toBe(80);
+  });
+
+  it("writes nothing and clears its storage when the user no longer exists", async () => {
+    const user = await newUser();
+    const today = utcToday();
+    await writeNights(user.id, steadyNights(today, 30));
+    const stub = readinessClient(testEnv, user.id);
+    await stub.requestRecompute(user.id, [today]);
+    await sql("DELETE FROM users WHERE id = $1", [user.id]); // erased (rows cascade)
+
+    await runDurableObjectAlarm(stub);
+    const tables = await runInDurableObject(stub, async (_instance: unknown, state: DurableObjectState) => ({
+      tables: state.storage.sql.exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_cf\\_%' ESCAPE '\\' AND name <> 'sqlite_sequence'").toArray(),
+      alarm: await state.storage.getAlarm(),
+    }));
+    expect(tables).toEqual({ tables: [], alarm: null });
+    expect(await storedSnapshots(user.id)).toEqual([]);
+  });
+});
+
+describe("reads while Postgres is down", () => {
+  it("answers GET /v1/me/readiness from the Durable Object cache, and its audit row arrives later", async () => {
+    const user = await newUser();
+    const today = utcToday();
+    await writeNights(user.id, steadyNights(today, 30));
+    const warm = await SELF.fetch("http://hub.test/v1/me/readiness", { headers: user.auth });
+    expect(warm.status).toBe(200);
+    const snapshot = await warm.json();
+    await waitFor(async () => (await identityMemory(testEnv, user.sub).recall()) ?? undefined);
+
+    const down = { ...testEnv, DATABASE_URL: "postgres://hub:wrong@127.0.0.1:1/hub" };
+    const requestId = `pg-down-${crypto.randomUUID()}`;
+    const res = await worker.fetch(
+      new Request("http://hub.test/v1/me/readiness", { headers: { ...user.auth, "x-request-id": requestId } }),
+      down,
+      executionContext(),
+    );
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual(snapshot);
+
+    // The read is audited all the same: the DO held the row until Postgres answered.
+    const audited = await waitFor(async () => (await auditRows(user.auditRef)).find((r) => r.request_id === requestId));
+    expect(audited).toMatchObject({ action: "read", resource: "readiness_snapshots", actor_ref: user.auditRef });
+
+    const uncached = await worker.fetch(
+      new Request(`http://hub.test/v1/me/readiness?date=${addDays(today, -1)}`, { headers: user.auth }),
+      down,
+      executionContext(),
+    );
+    expect(uncached.status).toBe(503);
+    expect(((await uncached.json()) as { error: { code: string } }).error.code).toBe("UNAVAILABLE");
+  });
+
+  it("refuses with 503 a verified user it has never seen", async () => {
+    const auth = await bearer(`never-seen-${crypto.randomUUID()}`);
+    const down = { ...testEnv, DATABASE_URL: "postgres://hub:wrong@127.0.0.1:1/hub" };
+    const res = await worker.fetch(new Request("http://hub.test/v1/me/readiness", { headers: auth }), down, executionContext());
+    expect(res.status).toBe(503);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe("UNAVAILABLE");
+  });
+});
