@@ -1,10 +1,16 @@
-// A hub user with a real connection to a simulated vendor account, made through the same OAuth flow
-// a phone goes through: POST /v1/connections/{vendor} → the simulator's consent page → the hub's
-// callback. The callback enqueues the 30-day backfill like any connect does.
+// Hub users with live vendor connections, for any test that needs one. Two ways to make them:
+// - `connectedUser`: tokens from the simulator's real OAuth grant, sealed and inserted the way the hub
+//   stores them, without going through the hub's routes (no backfill is enqueued);
+// - `connectThroughHub`: the whole flow a phone goes through — POST /v1/connections/{vendor}, the
+//   simulator's consent page, the hub's callback — which also enqueues the 30-day backfill.
+// Every call makes fresh ids, as the database and the simulators are shared.
 import { SELF } from "cloudflare:test";
 import { expect } from "vitest";
 import { and, eq } from "drizzle-orm";
 import { connections, users } from "../../db/schema";
+import { keyRing, sealTokens } from "../../workers/connections/tokens";
+import { requestToken, vendorOAuth } from "../../workers/connections/vendor-oauth";
+import { loadConfig } from "../../workers/env";
 import type { Vendor } from "../../workers/vendors/types";
 import { testDb, testEnv } from "./helpers";
 import { bearer, sim } from "./sim";
@@ -13,36 +19,78 @@ export const HUB_ORIGIN = "http://hub.test";
 
 export interface ConnectedUser {
   subject: string;
-  /** users.id in the hub. */
   userId: string;
+  connectionId: string;
   vendor: Vendor;
   /** The vendor's account id as the hub stores it (WHOOP's numeric id as a string). */
   vendorUserId: string;
-  connectionId: string;
-  /** Fresh bearer headers for the user (valid for an hour). */
-  auth: Record<string, string>;
+  /** WHOOP's numeric id (only meaningful for WHOOP connections). */
+  whoopUserId: number;
 }
 
-export interface ConnectOptions {
-  /** Reuse a hub user (default: a new random subject). */
-  subject?: string;
-  /** Reuse a simulated vendor account (default: a new one, added to the simulator). */
-  vendorUserId?: string;
-  /** Runs after the simulated account exists and before consent, e.g. to seed its history. */
-  beforeConnect?: (vendorUserId: string) => Promise<void>;
+function newVendorAccountIds(vendor: Vendor): { vendorUserId: string; whoopUserId: number } {
+  const whoopUserId = 200_000_000 + Math.floor(Math.random() * 1_000_000_000);
+  return { vendorUserId: vendor === "oura" ? `oura-${crypto.randomUUID()}` : String(whoopUserId), whoopUserId };
 }
 
-/** A new account in the vendor's simulator: an Oura id string, or a WHOOP numeric id as a string. */
+async function addToSimulator(vendor: Vendor, ids: { vendorUserId: string; whoopUserId: number }): Promise<void> {
+  if (vendor === "oura") await sim.oura.addUser(ids.vendorUserId);
+  else await sim.whoop.addUser(ids.whoopUserId);
+}
+
+/** A new account in the vendor's simulator; returns its id as the hub stores it. */
 export async function addSimulatedAccount(vendor: Vendor): Promise<string> {
-  if (vendor === "oura") {
-    const id = `oura-${crypto.randomUUID()}`;
-    await sim.oura.addUser(id);
-    return id;
-  }
-  const id = 100_000_000 + Math.floor(Math.random() * 1_900_000_000);
-  await sim.whoop.addUser(id);
-  return String(id);
+  const ids = newVendorAccountIds(vendor);
+  await addToSimulator(vendor, ids);
+  return ids.vendorUserId;
 }
+
+// ---- Direct: the simulator's grant, stored without the hub's routes ----------------------------
+
+const REDIRECT_URI = "https://hub.test/oauth/callback";
+
+async function authorizationCode(vendor: Vendor, vendorUserId: string): Promise<string> {
+  const oauth = vendorOAuth(loadConfig(testEnv), vendor);
+  const url = new URL(oauth.authorizeUrl);
+  url.search = new URLSearchParams({
+    client_id: oauth.clientId, redirect_uri: REDIRECT_URI, response_type: "code", scope: oauth.scopes,
+    state: crypto.randomUUID(), user: vendorUserId,
+  }).toString();
+  const res = await fetch(url, { redirect: "manual" });
+  const code = new URL(res.headers.get("location") ?? "about:blank").searchParams.get("code");
+  if (!code) throw new Error(`${vendor} simulator gave no authorization code`);
+  return code;
+}
+
+export async function connectedUser(vendor: Vendor, options: { timezone?: string; status?: "active" | "needs_reconsent" } = {}): Promise<ConnectedUser> {
+  const ids = newVendorAccountIds(vendor);
+  await addToSimulator(vendor, ids);
+  const config = loadConfig(testEnv);
+  const tokens = await requestToken(vendorOAuth(config, vendor), {
+    grant_type: "authorization_code", code: await authorizationCode(vendor, ids.vendorUserId), redirect_uri: REDIRECT_URI,
+  });
+  const connectionId = crypto.randomUUID();
+  const sealed = await sealTokens(keyRing(config), connectionId, tokens);
+  const subject = `test-${crypto.randomUUID()}`;
+  const { pool, close } = testDb();
+  try {
+    const { rows } = await pool.query<{ id: string }>(
+      "INSERT INTO users (subject, timezone) VALUES ($1, $2) RETURNING id",
+      [subject, options.timezone ?? "UTC"],
+    );
+    const userId = rows[0]!.id;
+    await pool.query(
+      `INSERT INTO connections (id, user_id, vendor, vendor_user_id, status, access_token_enc, refresh_token_enc, token_expires_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+      [connectionId, userId, vendor, ids.vendorUserId, options.status ?? "active", sealed.accessTokenEnc, sealed.refreshTokenEnc, sealed.tokenExpiresAt],
+    );
+    return { subject, userId, connectionId, vendor, ...ids };
+  } finally {
+    await close();
+  }
+}
+
+// ---- Through the hub: the flow a phone goes through ---------------------------------------------
 
 /** POST /v1/connections/{vendor} as the user: the vendor consent URL. */
 export async function startConnect(vendor: Vendor, auth: Record<string, string>): Promise<string> {
@@ -73,14 +121,25 @@ export async function followCallback(callbackUrl: string): Promise<{ status: num
   return { status: res.status, location: location ? new URL(location) : null };
 }
 
-/** Runs the whole flow and checks that it ended in `status=connected`. */
-export async function connectUser(vendor: Vendor, options: ConnectOptions = {}): Promise<ConnectedUser> {
+export interface ConnectThroughHubOptions {
+  /** Reuse a hub user (default: a new random subject). */
+  subject?: string;
+  /** Reuse a simulated vendor account (default: a new one, added to the simulator). */
+  vendorUserId?: string;
+  /** Runs after the simulated account exists and before consent, e.g. to seed its history. */
+  beforeConnect?: (vendorUserId: string) => Promise<void>;
+}
+
+/** Runs the whole flow, checks that it ended in `status=connected`, and returns fresh bearer headers too. */
+export async function connectThroughHub(
+  vendor: Vendor,
+  options: ConnectThroughHubOptions = {},
+): Promise<ConnectedUser & { auth: Record<string, string> }> {
   const subject = options.subject ?? `athlete-${crypto.randomUUID()}`;
   const auth = await bearer(subject);
   const vendorUserId = options.vendorUserId ?? (await addSimulatedAccount(vendor));
   await options.beforeConnect?.(vendorUserId);
-  const callbackUrl = await consentAt(await startConnect(vendor, auth), vendorUserId);
-  const back = await followCallback(callbackUrl);
+  const back = await followCallback(await consentAt(await startConnect(vendor, auth), vendorUserId));
   expect(back.status).toBe(302);
   expect(back.location?.searchParams.get("status")).toBe("connected");
   const { db, close } = testDb();
@@ -91,13 +150,14 @@ export async function connectUser(vendor: Vendor, options: ConnectOptions = {}):
       .innerJoin(users, eq(users.id, connections.userId))
       .where(and(eq(users.subject, subject), eq(connections.vendor, vendor)));
     if (!row) throw new Error(`no ${vendor} connection stored for ${subject}`);
-    return { subject, userId: row.userId, vendor, vendorUserId, connectionId: row.connectionId, auth };
+    const whoopUserId = vendor === "whoop" ? Number(vendorUserId) : 0;
+    return { subject, userId: row.userId, connectionId: row.connectionId, vendor, vendorUserId, whoopUserId, auth };
   } finally {
     await close();
   }
 }
 
-/** The app deep link the callback redirects to (APP_REDIRECT_URL), without its query. */
+/** The app deep link the callback redirects to (APP_REDIRECT_URL). */
 export function appRedirectBase(): string {
   return testEnv.APP_REDIRECT_URL!;
 }
