@@ -12,8 +12,8 @@ import { VendorError } from "../../workers/vendors/http";
 import { fetchOuraPersonalInfo } from "../../workers/vendors/oura";
 import { fetchWhoopProfile } from "../../workers/vendors/whoop";
 import { testDb, testEnv } from "./helpers";
-import { sim } from "./sim";
-import { connectUser, HUB_ORIGIN } from "./connected-user";
+import { bearer, sim } from "./sim";
+import { connectedUser, HUB_ORIGIN } from "./connected-user";
 
 const config = loadConfig(testEnv);
 const ring = keyRing(config);
@@ -47,7 +47,7 @@ async function revokeGrantAtOura(accessToken: string): Promise<void> {
 
 describe("getAccessToken", () => {
   it("refreshes an expiring token once when two isolates ask at the same time, and both get the working token", async () => {
-    const user = await connectUser("oura");
+    const user = await connectedUser("oura");
     const before = await expireInHub(user.connectionId);
     const oldAccess = await openAccessToken(ring, before);
     const oldRefresh = await openRefreshToken(ring, before);
@@ -78,7 +78,7 @@ describe("getAccessToken", () => {
   });
 
   it("uses the stored token without a refresh while it is far from expiry", async () => {
-    const user = await connectUser("whoop");
+    const user = await connectedUser("whoop");
     const row = await readConnection(user.connectionId);
     const { db, close } = testDb();
     try {
@@ -90,7 +90,7 @@ describe("getAccessToken", () => {
   });
 
   it("refreshes a WHOOP token with the refresh token granted for the offline scope", async () => {
-    const user = await connectUser("whoop");
+    const user = await connectedUser("whoop");
     const stale = await expireInHub(user.connectionId);
     const { db, close } = testDb();
     try {
@@ -103,7 +103,7 @@ describe("getAccessToken", () => {
   });
 
   it("marks the connection needs_reconsent when the vendor refuses the refresh, and stops asking", async () => {
-    const user = await connectUser("oura");
+    const user = await connectedUser("oura");
     const row = await readConnection(user.connectionId);
     await revokeGrantAtOura(await openAccessToken(ring, row));
     const stale = await expireInHub(user.connectionId);
@@ -118,14 +118,14 @@ describe("getAccessToken", () => {
     } finally {
       await close();
     }
-    const list = await SELF.fetch(`${HUB_ORIGIN}/v1/connections`, { headers: user.auth });
+    const list = await SELF.fetch(`${HUB_ORIGIN}/v1/connections`, { headers: await bearer(user.subject) });
     expect(((await list.json()) as { items: unknown[] }).items).toEqual([expect.objectContaining({ vendor: "oura", status: "needs_reconsent" })]);
   });
 });
 
 describe("withAccessToken", () => {
   it("hands the call a working token and returns its result", async () => {
-    const user = await connectUser("oura");
+    const user = await connectedUser("oura");
     const row = await readConnection(user.connectionId);
     const { db, close } = testDb();
     try {
@@ -138,7 +138,7 @@ describe("withAccessToken", () => {
   });
 
   it("marks the connection needs_reconsent when the vendor answers 401 (access revoked at the vendor)", async () => {
-    const user = await connectUser("whoop");
+    const user = await connectedUser("whoop");
     const row = await readConnection(user.connectionId);
     const token = await openAccessToken(ring, row);
     const revoked = await fetch(`${testEnv.WHOOP_API_BASE}/v2/user/access`, { method: "DELETE", headers: { authorization: `Bearer ${token}` } });
@@ -155,7 +155,7 @@ describe("withAccessToken", () => {
   });
 
   it("leaves the connection active when the vendor is only unavailable", async () => {
-    const user = await connectUser("oura");
+    const user = await connectedUser("oura");
     const row = await readConnection(user.connectionId);
     const { db, close } = testDb();
     const unavailable: typeof fetch = async () => new Response("busy", { status: 503 });

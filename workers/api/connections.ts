@@ -9,6 +9,7 @@ import { audit } from "../lib/audit";
 import type { AppEnv } from "../lib/context";
 import { ApiError } from "../lib/errors";
 import { describeError } from "../lib/logger";
+import { errorEnvelopeSchema } from "./openapi";
 import {
   AccountInUseError, authorizeUrl, backfillMessage, exchangeCode, oauthRedirectUri, revokeAtVendor, storeConnection,
   vendorAccountId,
@@ -22,8 +23,7 @@ const vendorParam = z.object({
   vendor: z.enum(["oura", "whoop"]).openapi({ param: { name: "vendor", in: "path" }, example: "oura" }),
 });
 
-const errorSchema = z.object({ error: z.object({ code: z.string(), message: z.string(), request_id: z.string() }) });
-const errorResponse = (description: string) => ({ description, content: { "application/json": { schema: errorSchema } } });
+const errorResponse = (description: string) => ({ description, content: { "application/json": { schema: errorEnvelopeSchema } } });
 
 const instant = z.string().openapi({ format: "date-time" });
 const connectionItem = z.object({
@@ -174,8 +174,6 @@ async function revokeQuietly(c: Context<AppEnv>, connection: Connection): Promis
 const iso = (instantText: string) => new Date(instantText).toISOString();
 
 export function registerConnectionRoutes(app: OpenAPIHono<AppEnv>): void {
-  app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", { type: "http", scheme: "bearer", bearerFormat: "JWT" });
-
   app.openapi(startRoute, async (c) => {
     const { vendor } = c.req.valid("param");
     const state = await issueOAuthState(c.var.database().db, c.var.user.id, vendor);
