@@ -76,3 +76,7 @@ export async function deleteDay(db: Tx, userId: string, source: string, date: st
   await db.delete(hrvDaily).where(and(eq(hrvDaily.userId, userId), eq(hrvDaily.source, source), eq(hrvDaily.date, date)));
 }
 
+/** Removes one day's HRV row of one source (the day's main night carries no HRV, e.g. an unscored recovery). */
+export async function deleteHrvDay(db: Tx, userId: string, source: string, date: string): Promise<void> {
+  await db.delete(hrvDaily).where(and(eq(hrvDaily.userId, userId), eq(hrvDaily.source, source), eq(hrvDaily.date, date)));
+}

@@ -1,23 +1,49 @@
 // Consumer of the `ingest` queue: fetch the vendor's object with the user's token, map it to canonical
-// rows and upsert them idempotently, then ask for the affected readiness days to be recomputed.
+// rows and upsert them idempotently, then ask for the affected readiness days to be recomputed (one
+// insights message per user per batch).
 import type { Config, Env } from "../env";
 import { openDb } from "../lib/db";
+import { createLogger, describeError } from "../lib/logger";
 import { ingestMessage, type IngestMessage } from "../lib/messages";
-import { consumeEach, PermanentError } from "../queues/consume";
+import { consumeEach } from "../queues/consume";
+import type { FetchLike } from "../vendors/types";
+import { handleSyncRange, handleVendorEvent, type IngestContext } from "./handlers";
+import { RecomputeRequests } from "./recompute";
 
 export const INGEST_MAX_RETRIES = 5;
 
-export async function consumeIngest(batch: MessageBatch<unknown>, env: Env, config: Config): Promise<void> {
+export async function consumeIngest(
+  batch: MessageBatch<unknown>,
+  env: Env,
+  config: Config,
+  fetchImpl: FetchLike = (input, init) => fetch(input, init),
+): Promise<void> {
   const handle = openDb(config);
+  const log = createLogger({ queue: batch.queue });
+  const users = new WeakMap<object, string>();
+  const ctx: IngestContext = {
+    db: handle.db,
+    config,
+    log,
+    recompute: new RecomputeRequests(),
+    fetchImpl,
+    noteUser: (message, userId) => users.set(message, userId),
+  };
   try {
     await consumeEach<IngestMessage>({
       batch,
       schema: ingestMessage,
       db: handle.db,
       maxRetries: INGEST_MAX_RETRIES,
-      handle: async (body) => {
-        throw new PermanentError(`no handler for ${body.kind}`);
+      userIdOf: (body) => users.get(body),
+      handle: async (body, mlog) => {
+        const mctx = { ...ctx, log: mlog };
+        if (body.kind === "vendor_event") await handleVendorEvent(mctx, body);
+        else await handleSyncRange(mctx, body);
       },
+    });
+    await ctx.recompute.send(env.INSIGHTS_QUEUE).catch((error: unknown) => {
+      log.error("insights_request_failed", describeError(error));
     });
   } finally {
     await handle.close();

@@ -1,0 +1,106 @@
+// The two ingest message kinds: a vendor event (one object changed) and a date-range sync (backfill
+// on connect, scheduled reconciliation).
+import { getAccessToken, type Connection } from "../connections/tokens";
+import type { Config } from "../env";
+import { daysBetween, isCalendarDate } from "../lib/calendar";
+import type { Database } from "../lib/db";
+import type { Logger } from "../lib/logger";
+import type { SyncRangeMessage, VendorEventMessage } from "../lib/messages";
+import { PermanentError } from "../queues/consume";
+import type { FetchLike, Vendor } from "../vendors/types";
+import { connectionById, connectionOfVendorUser, markSynced } from "./connections";
+import { ouraNormalizer } from "./oura";
+import { RecomputeRequests } from "./recompute";
+import { inUserTransaction, type Tx } from "./store";
+import type { VendorApi, VendorNormalizer } from "./types";
+import { runAgainstVendor } from "./vendor-errors";
+import { isWebhookEventRecorded, recordWebhookEvent, webhookEventKey } from "./webhook-events";
+import { whoopNormalizer } from "./whoop";
+
+const NORMALIZERS: Record<Vendor, VendorNormalizer> = { oura: ouraNormalizer, whoop: whoopNormalizer };
+
+/** The longest range one sync may ask for (the insights message carries at most 400 dates). */
+export const MAX_SYNC_DAYS = 400;
+
+export interface IngestContext {
+  db: Database;
+  config: Config;
+  log: Logger;
+  recompute: RecomputeRequests;
+  fetchImpl: FetchLike;
+  /** The hub user a message turned out to act for, so its dead letter is erased with the user. */
+  noteUser(message: object, userId: string): void;
+}
+
+function apiBase(config: Config, vendor: Vendor): string {
+  return vendor === "oura" ? config.OURA_API_BASE : config.WHOOP_API_BASE;
+}
+
+/** Token, then fetch-and-write under the user's lock, then last_sync_at; returns the changed dates. */
+async function withVendor(
+  ctx: IngestContext,
+  connection: Connection,
+  work: (tx: Tx, api: VendorApi) => Promise<string[]>,
+  alsoInTx?: (tx: Tx) => Promise<void>,
+): Promise<string[]> {
+  const vendor = connection.vendor;
+  return runAgainstVendor(ctx.db, connection, async () => {
+    const accessToken = await getAccessToken(ctx.db, ctx.config, connection);
+    const api = { baseUrl: apiBase(ctx.config, vendor), accessToken, fetchImpl: ctx.fetchImpl };
+    return inUserTransaction(ctx.db, connection.userId, vendor, async (tx) => {
+      const dates = await work(tx, api);
+      await alsoInTx?.(tx);
+      await markSynced(tx, connection.id);
+      return dates;
+    });
+  });
+}
+
+export async function handleVendorEvent(ctx: IngestContext, event: VendorEventMessage): Promise<void> {
+  const log = ctx.log.with({ vendor: event.vendor, object_type: event.object_type, action: event.action });
+  const connection = await connectionOfVendorUser(ctx.db, event.vendor, event.vendor_user_id);
+  // Unknown vendor user: never connected, disconnected or erased. Recording anything would bring
+  // erased data back, so the event is dropped here on purpose.
+  if (!connection) {
+    log.info("vendor_event_unknown_user");
+    return;
+  }
+  ctx.noteUser(event, connection.userId);
+  const key = await webhookEventKey(event);
+  if (await isWebhookEventRecorded(ctx.db, event, key)) {
+    log.info("vendor_event_duplicate");
+    return;
+  }
+  const normalizer = NORMALIZERS[event.vendor];
+  if (!normalizer.maps(event.object_type)) {
+    await recordWebhookEvent(ctx.db, event, key);
+    log.info("vendor_event_recorded_unmapped");
+    return;
+  }
+  const dates = await withVendor(
+    ctx,
+    connection,
+    (tx, api) => normalizer.applyEvent(tx, api, connection.userId, event),
+    (tx) => recordWebhookEvent(tx, event, key),
+  );
+  ctx.recompute.add(connection.userId, dates, event.traceparent);
+  log.info("vendor_event_applied", { dates: dates.length });
+}
+
+export async function handleSyncRange(ctx: IngestContext, sync: SyncRangeMessage): Promise<void> {
+  const { start_date: start, end_date: end } = sync;
+  if (!isCalendarDate(start) || !isCalendarDate(end) || daysBetween(start, end) < 0 || daysBetween(start, end) >= MAX_SYNC_DAYS) {
+    throw new PermanentError(`invalid sync range (at most ${MAX_SYNC_DAYS} days, start not after end)`);
+  }
+  const log = ctx.log.with({ reason: sync.reason });
+  const connection = await connectionById(ctx.db, sync.connection_id);
+  if (!connection) {
+    log.info("sync_range_connection_gone");
+    return;
+  }
+  ctx.noteUser(sync, connection.userId);
+  const normalizer = NORMALIZERS[connection.vendor];
+  const dates = await withVendor(ctx, connection, (tx, api) => normalizer.syncRange(tx, api, connection.userId, start, end));
+  ctx.recompute.add(connection.userId, dates, sync.traceparent);
+  log.info("sync_range_applied", { vendor: connection.vendor, dates: dates.length });
+}

@@ -1,0 +1,70 @@
+// Oura: sleep documents → sessions and daily rows. Several documents can share a `day` (naps, rest
+// periods); the day's main `long_sleep` is chosen among everything stored for that day, so a nap that
+// arrives after the night never replaces it.
+import { addDays } from "../lib/calendar";
+import { VendorError } from "../vendors/http";
+import { fetchOuraSleep, listOuraSleep, ouraNightsToCanonical, ouraSleepSchema, ouraSleepToCanonical, type OuraSleep } from "../vendors/oura";
+import { upsertSleepSessions } from "../lib/daily-rows";
+import { uniqueDates, writeDay } from "./days";
+import {
+  deleteSessions, deleteVendorDocuments, loadVendorDocuments, putVendorDocuments, sessionDates, sessionIdsBetween, type Tx,
+} from "./store";
+import type { VendorNormalizer } from "./types";
+
+const SLEEP = "sleep";
+
+async function rebuildDay(tx: Tx, userId: string, date: string): Promise<void> {
+  const ids = await sessionIdsBetween(tx, userId, "oura", date, date);
+  const docs = (await loadVendorDocuments(tx, userId, "oura", SLEEP, ids))
+    .map((document) => ouraSleepSchema.safeParse(document))
+    .flatMap((parsed) => (parsed.success && parsed.data.day === date ? [parsed.data] : []));
+  await writeDay(tx, userId, "oura", date, ouraNightsToCanonical(docs));
+}
+
+async function storeSleeps(tx: Tx, userId: string, docs: readonly OuraSleep[]): Promise<string[]> {
+  const previous = await sessionDates(tx, userId, "oura", docs.map((doc) => doc.id));
+  // Only the fields the hub reads are kept (no 5-minute series): enough to rebuild any day.
+  await putVendorDocuments(tx, userId, "oura", SLEEP, docs.map((doc) => ({ id: doc.id, document: doc })));
+  // Provisional sessions put each document on its day; rebuildDay then settles which one is main.
+  await upsertSleepSessions(tx, userId, docs.map((doc) => ouraSleepToCanonical(doc, false).session));
+  const dates = uniqueDates(docs.map((doc) => doc.day), previous.values());
+  for (const date of dates) await rebuildDay(tx, userId, date);
+  return dates;
+}
+
+async function removeSleeps(tx: Tx, userId: string, ids: readonly string[]): Promise<string[]> {
+  const previous = await sessionDates(tx, userId, "oura", ids);
+  await deleteVendorDocuments(tx, userId, "oura", SLEEP, ids);
+  await deleteSessions(tx, userId, "oura", ids);
+  const dates = uniqueDates(previous.values());
+  for (const date of dates) await rebuildDay(tx, userId, date);
+  return dates;
+}
+
+export const ouraNormalizer: VendorNormalizer = {
+  maps: (objectType) => objectType === SLEEP,
+
+  async applyEvent(tx, api, userId, event) {
+    if (event.action === "delete") return removeSleeps(tx, userId, [event.object_id]);
+    let doc: OuraSleep;
+    try {
+      doc = await fetchOuraSleep(api.baseUrl, api.accessToken, event.object_id, api.fetchImpl);
+    } catch (error) {
+      // Gone at the vendor by the time we asked: the latest state is "deleted".
+      if (error instanceof VendorError && error.kind === "not_found") return removeSleeps(tx, userId, [event.object_id]);
+      throw error;
+    }
+    return storeSleeps(tx, userId, [doc]);
+  },
+
+  async syncRange(tx, api, userId, startDate, endDate) {
+    // Oura files a night under the day it ends and its range filter is known to miss edge days:
+    // ask one day wider on each side.
+    const docs = await listOuraSleep(api.baseUrl, api.accessToken, addDays(startDate, -1), addDays(endDate, 1), api.fetchImpl);
+    const stored = await storeSleeps(tx, userId, docs);
+    // Documents stored for the range that the vendor no longer lists were deleted there (a missed webhook).
+    const listed = new Set(docs.map((doc) => doc.id));
+    const gone = (await sessionIdsBetween(tx, userId, "oura", startDate, endDate)).filter((id) => !listed.has(id));
+    return uniqueDates(stored, await removeSleeps(tx, userId, gone));
+  },
+};

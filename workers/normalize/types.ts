@@ -1,0 +1,20 @@
+// What the normalize consumer needs from each vendor: which object types it maps, how one webhook
+// event and one date range become stored documents and canonical rows.
+import type { VendorEventMessage } from "../lib/messages";
+import type { FetchLike } from "../vendors/types";
+import type { Tx } from "./store";
+
+export interface VendorApi {
+  baseUrl: string;
+  accessToken: string;
+  fetchImpl: FetchLike;
+}
+
+export interface VendorNormalizer {
+  /** Object types whose documents are fetched and mapped; other events are only recorded. */
+  maps(objectType: string): boolean;
+  /** Applies one event; returns the dates whose rows may have changed. */
+  applyEvent(tx: Tx, api: VendorApi, userId: string, event: VendorEventMessage): Promise<string[]>;
+  /** Pulls every document of a date range and makes the stored rows match; returns the changed dates. */
+  syncRange(tx: Tx, api: VendorApi, userId: string, startDate: string, endDate: string): Promise<string[]>;
+}

@@ -1,0 +1,127 @@
+// WHOOP: sleeps and recoveries → sessions and daily rows. A recovery belongs to a cycle and names its
+// sleep; it is stored under its cycle id and gives the HRV row of the day its sleep ends on.
+import { sql } from "drizzle-orm";
+import { vendorRecords } from "../../db/schema";
+import { addDays } from "../lib/calendar";
+import { upsertSleepSessions } from "../lib/daily-rows";
+import { VendorError } from "../vendors/http";
+import {
+  fetchWhoopRecovery, fetchWhoopSleep, listWhoopRecovery, listWhoopSleep, whoopNightsToCanonical, whoopRecoverySchema,
+  whoopSleepDate, whoopSleepSchema, whoopSleepToCanonical, type WhoopRecovery, type WhoopSleep,
+} from "../vendors/whoop";
+import { uniqueDates, writeDay } from "./days";
+import {
+  deleteSessions, deleteVendorDocuments, loadVendorDocuments, putVendorDocuments, sessionDates, sessionIdsBetween, type Tx,
+} from "./store";
+import type { VendorApi, VendorNormalizer } from "./types";
+
+const SLEEP = "sleep";
+const RECOVERY = "recovery";
+
+function parsedAll<T>(documents: unknown[], schema: { safeParse(value: unknown): { success: true; data: T } | { success: false } }): T[] {
+  return documents.flatMap((document) => {
+    const parsed = schema.safeParse(document);
+    return parsed.success ? [parsed.data] : [];
+  });
+}
+
+async function rebuildDay(tx: Tx, userId: string, date: string): Promise<void> {
+  const ids = await sessionIdsBetween(tx, userId, "whoop", date, date);
+  const sleeps = parsedAll(await loadVendorDocuments(tx, userId, "whoop", SLEEP, ids), whoopSleepSchema)
+    .filter((sleep) => whoopSleepDate(sleep) === date);
+  const cycles = sleeps.map((sleep) => String(sleep.cycle_id));
+  const recoveries = parsedAll(await loadVendorDocuments(tx, userId, "whoop", RECOVERY, cycles), whoopRecoverySchema);
+  await writeDay(tx, userId, "whoop", date, whoopNightsToCanonical(sleeps, recoveries));
+}
+
+async function store(tx: Tx, userId: string, sleeps: readonly WhoopSleep[], recoveries: readonly WhoopRecovery[]): Promise<string[]> {
+  const touched = [...sleeps.map((sleep) => sleep.id), ...recoveries.map((recovery) => recovery.sleep_id)];
+  const previous = await sessionDates(tx, userId, "whoop", touched);
+  await putVendorDocuments(tx, userId, "whoop", SLEEP, sleeps.map((sleep) => ({ id: sleep.id, document: sleep })));
+  await putVendorDocuments(tx, userId, "whoop", RECOVERY, recoveries.map((r) => ({ id: String(r.cycle_id), document: r })));
+  // Provisional sessions put each sleep on its date; rebuildDay then settles which one is the night.
+  await upsertSleepSessions(tx, userId, sleeps.map((sleep) => whoopSleepToCanonical(sleep).session));
+  const dates = uniqueDates(sleeps.map(whoopSleepDate), previous.values());
+  for (const date of dates) await rebuildDay(tx, userId, date);
+  return dates;
+}
+
+async function removeSleeps(tx: Tx, userId: string, ids: readonly string[]): Promise<string[]> {
+  const previous = await sessionDates(tx, userId, "whoop", ids);
+  await deleteVendorDocuments(tx, userId, "whoop", SLEEP, ids);
+  await deleteSessions(tx, userId, "whoop", ids);
+  const dates = uniqueDates(previous.values());
+  for (const date of dates) await rebuildDay(tx, userId, date);
+  return dates;
+}
+
+/** Removes the stored recovery computed from this sleep (whatever its cycle). */
+async function removeRecoveryOf(tx: Tx, userId: string, sleepId: string): Promise<string[]> {
+  await tx.delete(vendorRecords).where(sql`${vendorRecords.vendor} = 'whoop' AND ${vendorRecords.objectType} = ${RECOVERY}
+    AND ${vendorRecords.userId} = ${userId} AND ${vendorRecords.document}->>'sleep_id' = ${sleepId}`);
+  const dates = uniqueDates((await sessionDates(tx, userId, "whoop", [sleepId])).values());
+  for (const date of dates) await rebuildDay(tx, userId, date);
+  return dates;
+}
+
+const notFound = (error: unknown) => error instanceof VendorError && error.kind === "not_found";
+
+/** The sleep as WHOOP has it now, or null when it no longer exists. */
+async function currentSleep(api: VendorApi, id: string): Promise<WhoopSleep | null> {
+  try {
+    return await fetchWhoopSleep(api.baseUrl, api.accessToken, id, api.fetchImpl);
+  } catch (error) {
+    if (notFound(error)) return null;
+    throw error;
+  }
+}
+
+async function applySleepEvent(tx: Tx, api: VendorApi, userId: string, sleepId: string, deleted: boolean): Promise<string[]> {
+  const sleep = deleted ? null : await currentSleep(api, sleepId);
+  if (!sleep) return removeSleeps(tx, userId, [sleepId]);
+  return store(tx, userId, [sleep], []);
+}
+
+/** For `recovery.*` the event's id is the sleep's: the sleep names the cycle whose recovery to read. */
+async function applyRecoveryEvent(tx: Tx, api: VendorApi, userId: string, sleepId: string, deleted: boolean): Promise<string[]> {
+  if (deleted) return removeRecoveryOf(tx, userId, sleepId);
+  const sleep = await currentSleep(api, sleepId);
+  if (!sleep) return uniqueDates(await removeRecoveryOf(tx, userId, sleepId), await removeSleeps(tx, userId, [sleepId]));
+  let recovery: WhoopRecovery | null = null;
+  try {
+    recovery = await fetchWhoopRecovery(api.baseUrl, api.accessToken, sleep.cycle_id, api.fetchImpl);
+  } catch (error) {
+    // No recovery (yet) for the cycle: WHOOP answers 404 until it is scored.
+    if (!notFound(error)) throw error;
+  }
+  if (!recovery) {
+    await deleteVendorDocuments(tx, userId, "whoop", RECOVERY, [String(sleep.cycle_id)]);
+    return store(tx, userId, [sleep], []);
+  }
+  return store(tx, userId, [sleep], [recovery]);
+}
+
+export const whoopNormalizer: VendorNormalizer = {
+  maps: (objectType) => objectType === SLEEP || objectType === RECOVERY,
+
+  applyEvent(tx, api, userId, event) {
+    const deleted = event.action === "delete";
+    return event.object_type === RECOVERY
+      ? applyRecoveryEvent(tx, api, userId, event.object_id, deleted)
+      : applySleepEvent(tx, api, userId, event.object_id, deleted);
+  },
+
+  async syncRange(tx, api, userId, startDate, endDate) {
+    // Dates are local to each sleep's offset (up to ±14 h) and a night starts the evening before the
+    // date it ends on: two days of margin on each side cover every sleep dated in the range.
+    const from = `${addDays(startDate, -2)}T00:00:00.000Z`;
+    const to = `${addDays(endDate, 2)}T00:00:00.000Z`;
+    const sleeps = await listWhoopSleep(api.baseUrl, api.accessToken, from, to, api.fetchImpl);
+    const recoveries = await listWhoopRecovery(api.baseUrl, api.accessToken, from, to, api.fetchImpl);
+    const stored = await store(tx, userId, sleeps, recoveries);
+    // Sleeps stored for the range that WHOOP no longer lists were deleted there (a missed webhook).
+    const listed = new Set(sleeps.map((sleep) => sleep.id));
+    const gone = (await sessionIdsBetween(tx, userId, "whoop", startDate, endDate)).filter((id) => !listed.has(id));
+    return uniqueDates(stored, await removeSleeps(tx, userId, gone));
+  },
+};
