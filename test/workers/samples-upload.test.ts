@@ -183,12 +183,11 @@ describe("POST /v1/me/samples", () => {
     const sent: unknown[] = [];
     const capture = { send: async (body: unknown) => void sent.push(body), sendBatch: async (batch: { body: unknown }[]) => void sent.push(...batch.map((m) => m.body)) };
     const env = { ...testEnv, INSIGHTS_QUEUE: capture } as unknown as Env;
-    const request = new Request(URL_SAMPLES, {
-      method: "POST",
-      headers: { ...who.auth, "content-type": "application/json" },
-      body: JSON.stringify(appleBatch),
-    });
-    const res = await worker.fetch(request, env, executionContext());
+    const res = await worker.fetch(
+      new Request(URL_SAMPLES, { method: "POST", headers: { ...who.auth, "content-type": "application/json" }, body: JSON.stringify(appleBatch) }),
+      env,
+      executionContext(),
+    );
     expect(res.status).toBe(202);
     expect(sent).toHaveLength(1);
     const message = insightsMessage.parse(sent[0]);
