@@ -280,6 +280,24 @@ describe("GET /oauth/{vendor}/callback", () => {
     expect((await connectionRow(owner.userId, "oura"))?.id).toBe(owner.connectionId);
   });
 
+  it("makes a connection that needs consent active again when the user reconnects", async () => {
+    const first = await connectThroughHub("whoop");
+    const { db, close } = testDb();
+    await db.update(connections).set({ status: "needs_reconsent" }).where(eq(connections.id, first.connectionId));
+    await close();
+    await connectThroughHub("whoop", { subject: first.subject, vendorUserId: first.vendorUserId });
+    const list = await SELF.fetch(`${HUB_ORIGIN}/v1/connections`, { headers: first.auth });
+    expect(((await list.json()) as { items: unknown[] }).items).toEqual([expect.objectContaining({ vendor: "whoop", status: "active" })]);
+  });
+
+  it("answers with the error envelope when APP_REDIRECT_URL is not a usable URL", async () => {
+    const env = { ...testEnv, APP_REDIRECT_URL: "not a url" } as unknown as Env;
+    const res = await worker.fetch(new Request(`${HUB_ORIGIN}/oauth/oura/callback?code=c&state=unknown-state`), env, executionContext());
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as { error: { code: string; message: string } };
+    expect(body.error).toMatchObject({ code: "BAD_REQUEST", message: "connection failed: invalid_state" });
+  });
+
   it("replaces the tokens of the same connection when the user connects again", async () => {
     const first = await connectThroughHub("oura");
     const before = (await connectionRow(first.userId, "oura"))!;
