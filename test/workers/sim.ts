@@ -48,6 +48,9 @@ export const sim = {
     signedWebhook: (body: unknown, options?: { timestampSeconds?: number }) =>
       call<{ headers: Record<string, string>; body: string }>("oura", "signedWebhook", body, options),
     requests: () => state<LoggedRequest[]>("oura", "requests"),
+    /** Tokens of a fresh grant for the account, obtained through the simulator's own OAuth endpoints. */
+    issueTokens: (vendorUserId: string) =>
+      grantTokens(testEnv.OURA_AUTHORIZE_URL!, testEnv.OURA_TOKEN_URL!, testEnv.OURA_CLIENT_ID!, testEnv.OURA_CLIENT_SECRET!, vendorUserId),
     subscriptions: () => state<Record<string, unknown>[]>("oura", "subscriptions"),
     revokedTokens: () => state<string[]>("oura", "revokedTokens"),
   },
@@ -62,12 +65,41 @@ export const sim = {
       call<{ headers: Record<string, string>; body: string }>("whoop", "signedWebhook", body, options),
     requests: () => state<LoggedRequest[]>("whoop", "requests"),
     revokedTokens: () => state<string[]>("whoop", "revokedTokens"),
+    issueTokens: (userId: number) =>
+      grantTokens(testEnv.WHOOP_AUTHORIZE_URL!, testEnv.WHOOP_TOKEN_URL!, testEnv.WHOOP_CLIENT_ID!, testEnv.WHOOP_CLIENT_SECRET!, String(userId)),
   },
   idp: {
     mint: (options: MintOptions) => call<string>("idp", "mint", options),
     rotateKeys: () => call<void>("idp", "rotateKeys"),
+    requests: () => state<LoggedRequest[]>("idp", "requests"),
   },
 };
+
+export interface VendorTokens {
+  access_token: string;
+  refresh_token?: string;
+  expires_in: number;
+}
+
+/** The authorization-code grant against a vendor simulator, consent included (its `user` parameter). */
+async function grantTokens(authorizeUrl: string, tokenUrl: string, clientId: string, clientSecret: string, account: string): Promise<VendorTokens> {
+  const redirectUri = "http://hub.test/oauth/callback";
+  const consent = new URL(authorizeUrl);
+  for (const [name, value] of Object.entries({
+    client_id: clientId, redirect_uri: redirectUri, response_type: "code", state: crypto.randomUUID(), user: account,
+    scope: "offline read:recovery read:cycles read:sleep read:profile personal daily",
+  })) consent.searchParams.set(name, value);
+  const redirect = await fetch(consent, { redirect: "manual" });
+  const code = new URL(redirect.headers.get("location") ?? "http://invalid/").searchParams.get("code");
+  if (!code) throw new Error(`simulator consent for ${account} failed: ${redirect.status}`);
+  const res = await fetch(tokenUrl, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({ grant_type: "authorization_code", code, redirect_uri: redirectUri, client_id: clientId, client_secret: clientSecret }),
+  });
+  if (!res.ok) throw new Error(`simulator token exchange failed: ${res.status}`);
+  return (await res.json()) as VendorTokens;
+}
 
 /** Authorization headers for a user identified by `sub` (a fresh, valid ES256 token). */
 export async function bearer(sub: string): Promise<Record<string, string>> {
