@@ -30,7 +30,11 @@ export function requireUser(): MiddlewareHandler<AppEnv> {
       // The key set could not be fetched: nobody gets in, and the client may retry.
       throw new ApiError("UNAVAILABLE", "identity provider keys unavailable");
     }
-    if (subject.length > 255) throw new ApiError("UNAUTHORIZED", "token subject too long", challenge);
+    // A non-string subject would be coerced into someone's string one, and an empty one would make
+    // every such token the same user.
+    if (typeof subject !== "string" || subject === "" || subject.length > 255) {
+      throw new ApiError("UNAUTHORIZED", "token claim sub invalid", challenge);
+    }
     await enforceRateLimit(c.env.USER_RATE_LIMITER, `user:${subject}`);
     // Postgres down: the subject is identified from the mapping remembered outside it (lib/users.ts).
     c.set("user", await identifyUser(c.var.database().db, subject, {
