@@ -12,7 +12,14 @@ declare module "vitest" {
 }
 
 export default async function setup(project: TestProject) {
-  const stack = await startStack({ dataDir: join(process.cwd(), ".data", `pg-test-${process.pid}`), fresh: true, ephemeral: true });
+  const stack = await startStack({
+    dataDir: join(process.cwd(), ".data", `pg-test-${process.pid}`),
+    fresh: true,
+    ephemeral: true,
+    // Oura's subscription handshake calls the hub back over HTTP, and the Worker under test is not
+    // reachable from the simulators: subscriptions are created without it (the handshake route has its own tests).
+    simulators: { verifyOuraCallbacks: false },
+  });
   const control = await startControl(stack.sims);
   // SIM_CONTROL_URL is a test-only binding: the simulators' control channel (scripts/sim/control.ts).
   project.provide("workerVars", { ...stack.vars, SIM_CONTROL_URL: control.url });

@@ -1,7 +1,42 @@
 // Reconciliation: webhooks are known to be missed, so recent days are re-pulled per active connection.
+// Each connection gets a sync_range of its user's last three local days; the ingest consumer does the
+// pulling, so this job only pages through connections and enqueues.
+import { and, asc, eq, gt } from "drizzle-orm";
+import { connections, users } from "../../db/schema";
 import type { Config, Env } from "../env";
+import { addDays, isTimeZone, todayIn } from "../lib/calendar";
 import type { Database } from "../lib/db";
+import type { SyncRangeMessage } from "../lib/messages";
 
-export async function reconcileConnections(_db: Database, _env: Env, _config: Config): Promise<{ enqueued: number }> {
-  return { enqueued: 0 };
+export const RECONCILE_DAYS = 3;
+const PAGE_SIZE = 500;
+const QUEUE_BATCH_LIMIT = 100;
+
+export function reconcileMessage(connectionId: string, timeZone: string, nowMs: number): SyncRangeMessage {
+  const end = todayIn(isTimeZone(timeZone) ? timeZone : "UTC", nowMs);
+  return { kind: "sync_range", connection_id: connectionId, start_date: addDays(end, -(RECONCILE_DAYS - 1)), end_date: end, reason: "reconcile" };
+}
+
+export async function reconcileConnections(db: Database, env: Env, _config: Config, nowMs = Date.now()): Promise<{ enqueued: number }> {
+  let enqueued = 0;
+  let after = "00000000-0000-0000-0000-000000000000";
+  for (;;) {
+    const page = await db
+      .select({ id: connections.id, timezone: users.timezone })
+      .from(connections)
+      .innerJoin(users, eq(users.id, connections.userId))
+      .where(and(eq(connections.status, "active"), gt(connections.id, after)))
+      .orderBy(asc(connections.id))
+      .limit(PAGE_SIZE);
+    if (page.length === 0) break;
+    const messages = page.map((row) => reconcileMessage(row.id, row.timezone, nowMs));
+    for (let i = 0; i < messages.length; i += QUEUE_BATCH_LIMIT) {
+      const chunk = messages.slice(i, i + QUEUE_BATCH_LIMIT);
+      await env.INGEST_QUEUE.sendBatch(chunk.map((body) => ({ body, contentType: "json" as const })));
+      enqueued += chunk.length;
+    }
+    after = page[page.length - 1]!.id;
+    if (page.length < PAGE_SIZE) break;
+  }
+  return { enqueued };
 }
