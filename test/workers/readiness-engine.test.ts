@@ -95,6 +95,16 @@ describe("insights message → readiness snapshot", () => {
     expect(cachedDates).toBe(80);
   });
 
+  it("dead-letters a message with an impossible date instead of handing it to the user's object", async () => {
+    const user = await newUser();
+    await testEnv.INSIGHTS_QUEUE.send({ user_id: user.id, dates: ["2026-02-30"] });
+    const letter = await waitFor(async () => (await sql<{ queue: string; reason: string }>(
+      "SELECT queue, reason FROM dead_letters WHERE body->>'user_id' = $1", [user.id],
+    )).rows[0]);
+    expect(letter).toEqual({ queue: "hub-insights", reason: "dates holds an impossible calendar date" });
+    expect((await readinessClient(testEnv, user.id).stats()).pendingDates).toEqual([]);
+  });
+
   it("writes nothing and clears its storage when the user no longer exists", async () => {
     const user = await newUser();
     const today = utcToday();

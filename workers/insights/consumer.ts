@@ -2,8 +2,9 @@
 // Object, which coalesces bursts and recomputes once.
 import type { Config, Env } from "../env";
 import { openDb } from "../lib/db";
+import { isCalendarDate } from "../lib/calendar";
 import { insightsMessage, type InsightsMessage } from "../lib/messages";
-import { consumeEach } from "../queues/consume";
+import { consumeEach, PermanentError } from "../queues/consume";
 import { readinessClient } from "../../durable-objects/client";
 
 export const INSIGHTS_MAX_RETRIES = 5;
@@ -18,10 +19,20 @@ export async function consumeInsights(batch: MessageBatch<unknown>, env: Env, co
       maxRetries: INSIGHTS_MAX_RETRIES,
       userIdOf: (body) => body.user_id,
       handle: async (body) => {
+        // An impossible date would fail every recompute of the user: refuse the message instead.
+        if (!body.dates.every(isRealDate)) throw new PermanentError("dates holds an impossible calendar date");
         await readinessClient(env, body.user_id).requestRecompute(body.user_id, body.dates);
       },
     });
   } finally {
     await handle.close();
+  }
+}
+
+function isRealDate(date: string): boolean {
+  try {
+    return isCalendarDate(date);
+  } catch {
+    return false; // isCalendarDate throws on some impossible dates (month 13) instead of answering false
   }
 }
