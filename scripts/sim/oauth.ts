@@ -88,8 +88,11 @@ export class OAuthGrants<UserId> {
   }
 
   /** Makes every issued access token expired, so the next API call needs a refresh. */
-  expireAccessTokens(): void {
-    for (const issued of this.#accessTokens.values()) issued.expiresAtMs = 0;
+  /** Expires the access tokens of one account, or of every account when none is named. */
+  expireAccessTokens(userId?: UserId): void {
+    for (const issued of this.#accessTokens.values()) {
+      if (userId === undefined || String(issued.grant.userId) === String(userId)) issued.expiresAtMs = 0;
+    }
   }
 
   #issueTokens(grant: Grant<UserId>): TokenResponse {

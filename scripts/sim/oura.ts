@@ -73,7 +73,8 @@ export interface OuraSim {
   deleteSleep(id: string): boolean;
   /** The next `count` API calls answer `status` (with Retry-After when given). */
   failNext(count: number, status: number, retryAfterSeconds?: number): void;
-  expireAccessTokens(): void;
+  /** Expires the account's access tokens (every account's when none is named). */
+  expireAccessTokens(vendorUserId?: string): void;
   signedWebhook(body: OuraWebhookEvent | string, options?: { timestampSeconds?: number }): SignedWebhook;
   /** POSTs a signed notification to `callbackUrl`; resolves with the answer's status. */
   deliverWebhook(callbackUrl: string, body: OuraWebhookEvent | string): Promise<number>;
@@ -302,7 +303,7 @@ export async function startOuraSim(options: OuraSimOptions): Promise<OuraSim> {
     },
     deleteSleep: (id) => sleeps.delete(id),
     failNext: (count, status, retryAfterSeconds) => faults.failNext(count, status, retryAfterSeconds),
-    expireAccessTokens: () => grants.expireAccessTokens(),
+    expireAccessTokens: (account) => grants.expireAccessTokens(account),
     signedWebhook,
     deliverWebhook,
     async notify(event) {

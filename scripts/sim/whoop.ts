@@ -53,7 +53,8 @@ export interface WhoopSim {
   deleteRecovery(cycleId: number): boolean;
   /** The next `count` API calls answer `status` (with Retry-After when given). */
   failNext(count: number, status: number, retryAfterSeconds?: number): void;
-  expireAccessTokens(): void;
+  /** Expires the account's access tokens (every account's when none is named). */
+  expireAccessTokens(userId?: number): void;
   signedWebhook(body: WhoopWebhookEvent | string, options?: { timestampMs?: number }): SignedWebhook;
   /** POSTs a signed notification to `callbackUrl`; resolves with the answer's status. */
   deliverWebhook(callbackUrl: string, body: WhoopWebhookEvent | string): Promise<number>;
@@ -226,7 +227,7 @@ export async function startWhoopSim(options: WhoopSimOptions): Promise<WhoopSim>
     deleteSleep: (id) => sleeps.delete(id),
     deleteRecovery: (cycleId) => recoveries.delete(cycleId),
     failNext: (count, status, retryAfterSeconds) => faults.failNext(count, status, retryAfterSeconds),
-    expireAccessTokens: () => grants.expireAccessTokens(),
+    expireAccessTokens: (account) => grants.expireAccessTokens(account),
     signedWebhook,
     async deliverWebhook(callbackUrl, body) {
       const signed = signedWebhook(body);

@@ -51,7 +51,7 @@ describe("getAccessToken", () => {
     const before = await expireInHub(user.connectionId);
     const oldAccess = await openAccessToken(ring, before);
     const oldRefresh = await openRefreshToken(ring, before);
-    await sim.oura.expireAccessTokens();
+    await sim.oura.expireAccessTokens(user.vendorUserId);
     await expect(fetchOuraPersonalInfo(config.OURA_API_BASE, oldAccess)).rejects.toMatchObject({ kind: "auth", status: 401 });
 
     // Two pools stand in for two isolates; each starts from the same stale row.

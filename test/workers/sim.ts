@@ -44,7 +44,7 @@ export const sim = {
     putSleep: (vendorUserId: string, doc: Record<string, unknown>) => call<void>("oura", "putSleep", vendorUserId, doc),
     deleteSleep: (id: string) => call<boolean>("oura", "deleteSleep", id),
     failNext: (count: number, status: number, retryAfterSeconds?: number) => call<void>("oura", "failNext", count, status, retryAfterSeconds),
-    expireAccessTokens: () => call<void>("oura", "expireAccessTokens"),
+    expireAccessTokens: (vendorUserId: string) => call<void>("oura", "expireAccessTokens", vendorUserId),
     signedWebhook: (body: unknown, options?: { timestampSeconds?: number }) =>
       call<{ headers: Record<string, string>; body: string }>("oura", "signedWebhook", body, options),
     requests: () => state<LoggedRequest[]>("oura", "requests"),
@@ -60,7 +60,7 @@ export const sim = {
     putRecovery: (userId: number, recovery: Record<string, unknown>) => call<void>("whoop", "putRecovery", userId, recovery),
     deleteSleep: (id: string) => call<boolean>("whoop", "deleteSleep", id),
     failNext: (count: number, status: number, retryAfterSeconds?: number) => call<void>("whoop", "failNext", count, status, retryAfterSeconds),
-    expireAccessTokens: () => call<void>("whoop", "expireAccessTokens"),
+    expireAccessTokens: (userId: number) => call<void>("whoop", "expireAccessTokens", userId),
     signedWebhook: (body: unknown, options?: { timestampMs?: number }) =>
       call<{ headers: Record<string, string>; body: string }>("whoop", "signedWebhook", body, options),
     requests: () => state<LoggedRequest[]>("whoop", "requests"),

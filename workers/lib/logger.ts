@@ -30,8 +30,20 @@ export function createLogger(base: LogFields = {}): Logger {
   };
 }
 
-/** An error's class and a short, value-free description for logs. */
+const SQLSTATE = /^[0-9A-Z]{5}$/;
+
+/**
+ * An error's class and a value-free description for logs. Database errors are reduced to their
+ * SQLSTATE and constraint: drizzle's message carries the query's parameters and Postgres messages
+ * can quote input values, either of which may be biometric data or ids.
+ */
 export function describeError(error: unknown): LogFields {
-  if (error instanceof Error) return { error_name: error.name, error_message: error.message.slice(0, 200) };
-  return { error_name: typeof error };
+  if (!(error instanceof Error)) return { error_name: typeof error };
+  const database = [error, error.cause].find(
+    (e): e is Error & { code: string; constraint?: string } =>
+      e instanceof Error && typeof (e as { code?: unknown }).code === "string" && SQLSTATE.test((e as unknown as { code: string }).code),
+  );
+  if (database) return { error_name: "DatabaseError", db_code: database.code, db_constraint: database.constraint };
+  if (error.message.startsWith("Failed query")) return { error_name: error.name };
+  return { error_name: error.name, error_message: error.message.slice(0, 200) };
 }
