@@ -7,6 +7,7 @@ import { connectedUser } from "./connected-user";
 import { testEnv, waitFor } from "./helpers";
 import {
   hrvRows, iso, ouraEvent, ouraMessage, ouraNapOf, ouraNight, query, runIngest, sessionRows, signedOuraRequest, sleepRows,
+  type Doc,
 } from "./ingest-helpers";
 import { sim } from "./sim";
 
@@ -143,7 +144,7 @@ describe("redelivery and ordering", () => {
     const earlier = ouraEvent(user.vendorUserId, v1.id as string, "create", "2026-03-10T07:31:12+01:00");
     const later = ouraEvent(user.vendorUserId, v1.id as string, "update", "2026-03-10T09:02:40+01:00");
     // Oura re-scores the night: the later event announces the change...
-    const v2 = { ...v1, total_sleep_duration: 27_000, deep_sleep_duration: 6_000, average_hrv: 61, lowest_heart_rate: 47 };
+    const v2: Doc = { ...v1, total_sleep_duration: 27_000, deep_sleep_duration: 6_000, average_hrv: 61, lowest_heart_rate: 47 };
     await sim.oura.putSleep(user.vendorUserId, v2);
     await runIngest([ouraMessage(later)]);
     // ...and the earlier event is delivered late.
@@ -207,7 +208,7 @@ describe("vendor failures", () => {
 
   it("a document that fails validation (poison) ends in dead_letters with the reason", async () => {
     const user = await connectedUser("oura");
-    const broken = { ...ouraNight(), bedtime_start: "yesterday evening" };
+    const broken: Doc = { ...ouraNight(), bedtime_start: "yesterday evening" };
     await sim.oura.putSleep(user.vendorUserId, broken);
     const res = await SELF.fetch(await signedOuraRequest(ouraEvent(user.vendorUserId, broken.id as string, "create"))());
     expect(res.status).toBe(200);

@@ -1,6 +1,6 @@
 // The two ingest message kinds: a vendor event (one object changed) and a date-range sync (backfill
 // on connect, scheduled reconciliation).
-import { getAccessToken, type Connection } from "../connections/tokens";
+import { withAccessToken, type Connection } from "../connections/tokens";
 import type { Config } from "../env";
 import { daysBetween, isCalendarDate } from "../lib/calendar";
 import type { Database } from "../lib/db";
@@ -44,16 +44,17 @@ async function withVendor(
   alsoInTx?: (tx: Tx) => Promise<void>,
 ): Promise<string[]> {
   const vendor = connection.vendor;
-  return runAgainstVendor(ctx.db, connection, async () => {
-    const accessToken = await getAccessToken(ctx.db, ctx.config, connection);
-    const api = { baseUrl: apiBase(ctx.config, vendor), accessToken, fetchImpl: ctx.fetchImpl };
-    return inUserTransaction(ctx.db, connection.userId, vendor, async (tx) => {
-      const dates = await work(tx, api);
-      await alsoInTx?.(tx);
-      await markSynced(tx, connection.id);
-      return dates;
-    });
-  });
+  return runAgainstVendor(() =>
+    withAccessToken(ctx.db, ctx.config, connection, (accessToken) => {
+      const api = { baseUrl: apiBase(ctx.config, vendor), accessToken, fetchImpl: ctx.fetchImpl };
+      return inUserTransaction(ctx.db, connection.userId, vendor, async (tx) => {
+        const dates = await work(tx, api);
+        await alsoInTx?.(tx);
+        await markSynced(tx, connection.id);
+        return dates;
+      });
+    }),
+  );
 }
 
 export async function handleVendorEvent(ctx: IngestContext, event: VendorEventMessage): Promise<void> {

@@ -1,5 +1,12 @@
 // Row access for the normalize consumer: vendor documents (vendor_records), sleep sessions by date,
 // and the per-user write lock. Every function takes the transaction it runs in.
+//
+// Storage layout (vendor_records, keyed by vendor, object_type, object_id):
+//   oura  / sleep    / <document id>   the sleep document's fields the hub reads
+//   whoop / sleep    / <sleep id>      the sleep as fetched (score included)
+//   whoop / recovery / <cycle id>      the cycle's recovery; `sleep_id` names its sleep
+// sleep_sessions holds one row per stored sleep with its date; a day's daily rows are always derived
+// again from all of that day's stored documents (never merged into the previous row).
 import { and, between, eq, inArray, sql } from "drizzle-orm";
 import { sleepSessions, vendorRecords } from "../../db/schema";
 import type { Database } from "../lib/db";

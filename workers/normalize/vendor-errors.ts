@@ -1,25 +1,20 @@
 // How vendor failures steer the queue:
 // - retryable (429, 5xx, network): retry later, after the vendor's Retry-After when it gave one;
-// - auth (401/403: revoked, or a scope unticked): the connection is marked needs_reconsent and the
-//   message is dead-lettered with that reason. Dead-lettering (rather than a silent ack) keeps the
-//   event counted and replayable once the user has reconnected;
+// - auth (401/403: revoked, or a scope unticked): withAccessToken marks the connection
+//   needs_reconsent and the message is dead-lettered with that reason. Dead-lettering (rather than
+//   a silent ack) keeps the event counted and replayable once the user has reconnected;
 // - permanent (other 4xx, a document that fails its schema): dead-lettered with the reason.
 // (not_found never gets here: the vendor modules treat it as a deletion.)
-import { markNeedsReconsent, type Connection } from "../connections/tokens";
-import type { Database } from "../lib/db";
 import { VendorError } from "../vendors/http";
 import { PermanentError, RetryableError } from "../queues/consume";
 
-export async function runAgainstVendor<T>(db: Database, connection: Connection, work: () => Promise<T>): Promise<T> {
+export async function runAgainstVendor<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (error) {
     if (!(error instanceof VendorError)) throw error;
     if (error.kind === "retryable") throw new RetryableError(error.message, error.retryAfterSeconds ?? undefined);
-    if (error.kind === "auth") {
-      if (connection.status === "active") await markNeedsReconsent(db, connection.id);
-      throw new PermanentError(`connection needs reconsent: ${error.message}`);
-    }
+    if (error.kind === "auth") throw new PermanentError(`connection needs reconsent: ${error.message}`);
     throw new PermanentError(error.message);
   }
 }
