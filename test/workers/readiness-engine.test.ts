@@ -156,6 +156,14 @@ describe("reads while Postgres is down", () => {
     expect(((await uncached.json()) as { error: { code: string } }).error.code).toBe("UNAVAILABLE");
   });
 
+  it("forgets the subject → user link when the user's readiness object is erased", async () => {
+    const user = await newUser();
+    const memory = identityMemory(testEnv, user.sub);
+    expect(await waitFor(async () => (await memory.recall()) ?? undefined)).toMatchObject({ id: user.id, auditRef: user.auditRef });
+    await readinessClient(testEnv, user.id).erase();
+    expect(await memory.recall()).toBeNull();
+  });
+
   it("refuses with 503 a verified user it has never seen", async () => {
     const auth = await bearer(`never-seen-${crypto.randomUUID()}`);
     const down = { ...testEnv, DATABASE_URL: "postgres://hub:wrong@127.0.0.1:1/hub" };
