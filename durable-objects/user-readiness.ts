@@ -27,7 +27,6 @@ import type { AuditAction } from "../workers/lib/audit";
 import type { RequestUser } from "../workers/lib/context";
 import { openDb, type DbHandle } from "../workers/lib/db";
 import { createLogger, describeError } from "../workers/lib/logger";
-import { rootCause } from "../workers/lib/users";
 import { recomputeReadiness, type ReadinessSnapshot, type RecomputeOutcome } from "../workers/insights/recompute";
 import { identityStub, readinessClient } from "./client";
 
@@ -92,7 +91,7 @@ export class UserReadiness extends DurableObject<Env> {
       await this.flushDeferredAudit();
       await this.recomputePending();
     } catch (error) {
-      createLogger({ component: "user_readiness" }).error("readiness_work_failed", describeError(rootCause(error)));
+      createLogger({ component: "user_readiness" }).error("readiness_work_failed", describeError(error));
       await this.ctx.storage.setAlarm(Date.now() + RETRY_MS);
     }
   }

@@ -9,7 +9,6 @@ import { addDays, daysBetween, isCalendarDate, todayIn } from "../lib/calendar";
 import type { AppEnv } from "../lib/context";
 import { ApiError } from "../lib/errors";
 import { describeError } from "../lib/logger";
-import { rootCause } from "../lib/users";
 import { errorEnvelopeSchema } from "./openapi";
 
 export const MAX_RANGE_DAYS = 366;
@@ -60,7 +59,7 @@ export async function auditRead(c: Context<AppEnv>, resource: string): Promise<v
   try {
     await audit(c.var.database().db, entry);
   } catch (error) {
-    c.var.log.warn("audit_deferred", { resource, ...describeError(rootCause(error)) });
+    c.var.log.warn("audit_deferred", { resource, ...describeError(error) });
     await readinessClient(c.env, user.id).deferAudit({ ...entry, at });
   }
 }

@@ -11,7 +11,6 @@ import { todayIn } from "../lib/calendar";
 import type { AppEnv } from "../lib/context";
 import { ApiError } from "../lib/errors";
 import { describeError } from "../lib/logger";
-import { rootCause } from "../lib/users";
 import { ALGORITHM_VERSION } from "../readiness";
 import { auditRead, calendarDate, errorResponse, rangeErrors, rangeQuery, resolveRange } from "./biometrics";
 
@@ -162,7 +161,7 @@ async function readinessOf(c: Context<AppEnv>, date: string): Promise<ReadinessS
     stored = await storedReadiness(c, date);
   } catch (error) {
     if (cached) return cached;
-    c.var.log.error("readiness_read_failed", describeError(rootCause(error)));
+    c.var.log.error("readiness_read_failed", describeError(error));
     throw new ApiError("UNAVAILABLE", "readiness temporarily unavailable, retry later", { "retry-after": "30" });
   }
   if (stored.snapshot) {

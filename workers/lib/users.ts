@@ -44,10 +44,10 @@ export async function identifyUser(db: Database, subject: string, options: Ident
   } catch (error) {
     const remembered = await options.memory.recall().catch(() => null);
     if (!remembered) {
-      options.log.error("user_lookup_failed", describeError(rootCause(error)));
+      options.log.error("user_lookup_failed", describeError(error));
       throw new ApiError("UNAVAILABLE", "user directory unavailable, retry later", { "retry-after": "30" });
     }
-    options.log.warn("user_identified_from_memory", describeError(rootCause(error)));
+    options.log.warn("user_identified_from_memory", describeError(error));
     return remembered;
   }
   const value = JSON.stringify(user);
@@ -63,9 +63,4 @@ export async function identifyUser(db: Database, subject: string, options: Ident
     );
   }
   return user;
-}
-
-/** The driver's error under drizzle's wrapper, whose message carries the query's parameters. */
-export function rootCause(error: unknown): unknown {
-  return error instanceof Error && error.cause !== undefined ? error.cause : error;
 }
