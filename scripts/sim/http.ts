@@ -184,23 +184,26 @@ export function logRequests(log: LoggedRequest[], ctx: Pick<RequestContext, "req
 interface PlannedFailure {
   status: number;
   retryAfterSeconds: number | undefined;
+  account: string | undefined;
 }
 
 /** Answers the next API calls with a chosen status, as a vendor under load or in an outage would. */
 export class FaultPlan {
   readonly #planned: PlannedFailure[] = [];
 
-  failNext(count: number, status: number, retryAfterSeconds?: number): void {
-    for (let i = 0; i < count; i++) this.#planned.push({ status, retryAfterSeconds });
+  /** Plans `count` failures; with `account`, only that account's calls fail (parallel tests stay apart). */
+  failNext(count: number, status: number, retryAfterSeconds?: number, account?: string | number): void {
+    for (let i = 0; i < count; i++) this.#planned.push({ status, retryAfterSeconds, account: account === undefined ? undefined : String(account) });
   }
 
   /** True when a planned failure was sent in place of the real answer. */
-  answer(res: ServerResponse, body: (status: number) => unknown): boolean {
-    const failure = this.#planned.shift();
-    if (!failure) return false;
+  answer(res: ServerResponse, body: (status: number) => unknown, account?: string | number): boolean {
+    const index = this.#planned.findIndex((f) => f.account === undefined || f.account === String(account));
+    if (index < 0) return false;
+    const [failure] = this.#planned.splice(index, 1);
     const headers: Record<string, string> =
-      failure.retryAfterSeconds === undefined ? {} : { "retry-after": String(failure.retryAfterSeconds) };
-    sendJson(res, failure.status, body(failure.status), headers);
+      failure!.retryAfterSeconds === undefined ? {} : { "retry-after": String(failure!.retryAfterSeconds) };
+    sendJson(res, failure!.status, body(failure!.status), headers);
     return true;
   }
 }

@@ -72,7 +72,7 @@ export interface OuraSim {
   putSleep(vendorUserId: string, document: OuraSleepInput): void;
   deleteSleep(id: string): boolean;
   /** The next `count` API calls answer `status` (with Retry-After when given). */
-  failNext(count: number, status: number, retryAfterSeconds?: number): void;
+  failNext(count: number, status: number, retryAfterSeconds?: number, account?: string): void;
   /** Expires the account's access tokens (every account's when none is named). */
   expireAccessTokens(vendorUserId?: string): void;
   signedWebhook(body: OuraWebhookEvent | string, options?: { timestampSeconds?: number }): SignedWebhook;
@@ -123,9 +123,9 @@ export async function startOuraSim(options: OuraSimOptions): Promise<OuraSim> {
   const api =
     (handler: (ctx: RequestContext, userId: string) => void): RouteHandler =>
     (ctx) => {
-      if (faults.answer(ctx.res, (status) => ({ detail: `simulated HTTP ${status}` }))) return;
       const token = bearerToken(ctx.req);
       const userId = token === undefined ? undefined : grants.userFor(token);
+      if (faults.answer(ctx.res, (status) => ({ detail: `simulated HTTP ${status}` }), userId)) return;
       if (userId === undefined) return sendJson(ctx.res, 401, { detail: "Invalid or expired access token" });
       handler(ctx, userId);
     };
@@ -302,7 +302,7 @@ export async function startOuraSim(options: OuraSimOptions): Promise<OuraSim> {
       sleeps.set(document.id, { owner: vendorUserId, document });
     },
     deleteSleep: (id) => sleeps.delete(id),
-    failNext: (count, status, retryAfterSeconds) => faults.failNext(count, status, retryAfterSeconds),
+    failNext: (count, status, retryAfterSeconds, account) => faults.failNext(count, status, retryAfterSeconds, account),
     expireAccessTokens: (account) => grants.expireAccessTokens(account),
     signedWebhook,
     deliverWebhook,

@@ -52,7 +52,7 @@ export interface WhoopSim {
   deleteSleep(id: string): boolean;
   deleteRecovery(cycleId: number): boolean;
   /** The next `count` API calls answer `status` (with Retry-After when given). */
-  failNext(count: number, status: number, retryAfterSeconds?: number): void;
+  failNext(count: number, status: number, retryAfterSeconds?: number, account?: number): void;
   /** Expires the account's access tokens (every account's when none is named). */
   expireAccessTokens(userId?: number): void;
   signedWebhook(body: WhoopWebhookEvent | string, options?: { timestampMs?: number }): SignedWebhook;
@@ -82,9 +82,9 @@ export async function startWhoopSim(options: WhoopSimOptions): Promise<WhoopSim>
   const api =
     (handler: (ctx: RequestContext, userId: number, token: string) => void): RouteHandler =>
     (ctx) => {
-      if (faults.answer(ctx.res, (status) => ({ error: `simulated HTTP ${status}` }))) return;
       const token = bearerToken(ctx.req);
       const userId = token === undefined ? undefined : grants.userFor(token);
+      if (faults.answer(ctx.res, (status) => ({ error: `simulated HTTP ${status}` }), userId)) return;
       if (token === undefined || userId === undefined) return sendJson(ctx.res, 401, { error: "Unauthorized" });
       handler(ctx, userId, token);
     };
@@ -226,7 +226,7 @@ export async function startWhoopSim(options: WhoopSimOptions): Promise<WhoopSim>
     },
     deleteSleep: (id) => sleeps.delete(id),
     deleteRecovery: (cycleId) => recoveries.delete(cycleId),
-    failNext: (count, status, retryAfterSeconds) => faults.failNext(count, status, retryAfterSeconds),
+    failNext: (count, status, retryAfterSeconds, account) => faults.failNext(count, status, retryAfterSeconds, account),
     expireAccessTokens: (account) => grants.expireAccessTokens(account),
     signedWebhook,
     async deliverWebhook(callbackUrl, body) {

@@ -43,7 +43,9 @@ export const sim = {
     addUser: (vendorUserId: string) => call<void>("oura", "addUser", vendorUserId),
     putSleep: (vendorUserId: string, doc: Record<string, unknown>) => call<void>("oura", "putSleep", vendorUserId, doc),
     deleteSleep: (id: string) => call<boolean>("oura", "deleteSleep", id),
-    failNext: (count: number, status: number, retryAfterSeconds?: number) => call<void>("oura", "failNext", count, status, retryAfterSeconds),
+    /** The next `count` API calls of `vendorUserId` answer `status` (with Retry-After when given). */
+    failNext: (count: number, status: number, retryAfterSeconds: number | undefined, vendorUserId: string) =>
+      call<void>("oura", "failNext", count, status, retryAfterSeconds, vendorUserId),
     expireAccessTokens: (vendorUserId: string) => call<void>("oura", "expireAccessTokens", vendorUserId),
     signedWebhook: (body: unknown, options?: { timestampSeconds?: number }) =>
       call<{ headers: Record<string, string>; body: string }>("oura", "signedWebhook", body, options),
@@ -59,7 +61,8 @@ export const sim = {
     putSleep: (userId: number, sleep: Record<string, unknown>) => call<void>("whoop", "putSleep", userId, sleep),
     putRecovery: (userId: number, recovery: Record<string, unknown>) => call<void>("whoop", "putRecovery", userId, recovery),
     deleteSleep: (id: string) => call<boolean>("whoop", "deleteSleep", id),
-    failNext: (count: number, status: number, retryAfterSeconds?: number) => call<void>("whoop", "failNext", count, status, retryAfterSeconds),
+    failNext: (count: number, status: number, retryAfterSeconds: number | undefined, userId: number) =>
+      call<void>("whoop", "failNext", count, status, retryAfterSeconds, userId),
     expireAccessTokens: (userId: number) => call<void>("whoop", "expireAccessTokens", userId),
     signedWebhook: (body: unknown, options?: { timestampMs?: number }) =>
       call<{ headers: Record<string, string>; body: string }>("whoop", "signedWebhook", body, options),

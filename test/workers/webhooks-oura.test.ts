@@ -194,7 +194,7 @@ describe("vendor failures", () => {
     const night = ouraNight();
     await sim.oura.putSleep(user.vendorUserId, night);
     const message = ouraMessage(ouraEvent(user.vendorUserId, night.id as string, "create"));
-    await sim.oura.failNext(1, 429, 7);
+    await sim.oura.failNext(1, 429, 7, user.vendorUserId);
     const first = await runIngest([message]);
     expect(first.retried).toEqual([{ msgId: first.ids[0], delaySeconds: 7 }]);
     expect(first.acked).toEqual([]);
