@@ -23,8 +23,11 @@ export interface SeededUser {
 
 const distinctive = (base: number) => Math.round((base + Math.random() * 10) * 1000) / 1000;
 
-/** Provisions the user through the API (as the app would), then fills every per-user table. */
-export async function seedUser(handle: DbHandle, label = "user"): Promise<SeededUser> {
+/**
+ * Provisions the user through the API (as the app would), then fills every per-user table. Users
+ * seeded with offsets at least 10 apart never share a biometric value.
+ */
+export async function seedUser(handle: DbHandle, label = "user", offset = 0): Promise<SeededUser> {
   const sub = `${label}-${crypto.randomUUID()}`;
   const res = await SELF.fetch("http://hub.test/v1/me/export", { headers: await bearer(sub) });
   expect(res.status).toBe(200);
@@ -57,8 +60,9 @@ export async function seedUser(handle: DbHandle, label = "user"): Promise<Seeded
   }
 
   const values = {
-    rmssd: distinctive(40), sdnn: distinctive(60), restingHr: distinctive(50), totalSleepS: 25_000 + Math.floor(Math.random() * 5_000),
-    score: 10 + Math.floor(Math.random() * 80), sampleValue: distinctive(70),
+    rmssd: distinctive(40 + offset), sdnn: distinctive(60 + offset), restingHr: distinctive(50 + offset),
+    totalSleepS: 25_000 + offset * 100 + Math.floor(Math.random() * 1_000), score: 10 + Math.floor(Math.random() * 80),
+    sampleValue: distinctive(70 + offset),
   };
   const dates = ["2026-11-01", "2026-11-02", "2026-11-03"];
   for (const date of dates) {
