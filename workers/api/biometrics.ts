@@ -14,16 +14,8 @@ import { errorEnvelopeSchema } from "./openapi";
 export const MAX_RANGE_DAYS = 366;
 const DEFAULT_RANGE_DAYS = 30;
 
-/** isCalendarDate throws (rather than answer false) for some impossible dates such as 2025-13-01. */
-function isRealDate(value: string): boolean {
-  try {
-    return isCalendarDate(value);
-  } catch {
-    return false;
-  }
-}
 
-export const calendarDate = z.string().refine(isRealDate, { message: "must be a real date YYYY-MM-DD" });
+export const calendarDate = z.string().refine(isCalendarDate, { message: "must be a real date YYYY-MM-DD" });
 
 export const rangeQuery = z.object({
   from: calendarDate.optional().openapi({

@@ -134,9 +134,7 @@ export function registerReadinessRoutes(app: OpenAPIHono<AppEnv>): void {
 
   app.openapi(liveRoute, async (c) => {
     if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
-      // 426 is outside the shared catalogue (lib/errors.ts); the envelope is the contract's all the same.
-      const error = { code: "UPGRADE_REQUIRED", message: "expected a WebSocket upgrade (Upgrade: websocket)", request_id: c.var.requestId };
-      return c.json({ error }, 426, { upgrade: "websocket" });
+      throw new ApiError("UPGRADE_REQUIRED", "expected a WebSocket upgrade (Upgrade: websocket)", { upgrade: "websocket" });
     }
     await auditRead(c, "readiness_snapshots:live");
     // The user's Durable Object accepts the socket (hibernation) and pushes every new snapshot.

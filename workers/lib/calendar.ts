@@ -56,7 +56,7 @@ const CALENDAR_DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 /** True for a real YYYY-MM-DD date (2026-02-30 is not). */
 export function isCalendarDate(value: string): boolean {
-  return CALENDAR_DATE.test(value) && addDays(value, 0) === value;
+  return CALENDAR_DATE.test(value) && !Number.isNaN(Date.parse(`${value}T00:00:00Z`)) && addDays(value, 0) === value;
 }
 
 /** True for an IANA time zone name the runtime knows (e.g. "Europe/Berlin", "UTC"). */

@@ -44,6 +44,12 @@ export function describeError(error: unknown): LogFields {
       e instanceof Error && typeof (e as { code?: unknown }).code === "string" && SQLSTATE.test((e as unknown as { code: string }).code),
   );
   if (database) return { error_name: "DatabaseError", db_code: database.code, db_constraint: database.constraint };
-  if (error.message.startsWith("Failed query")) return { error_name: error.name };
+  // A failed query whose cause is no SQL error (connection lost, timeout): the driver's own message
+  // carries no parameters and is what an operator needs.
+  if (error.message.startsWith("Failed query")) {
+    return error.cause instanceof Error
+      ? { error_name: error.cause.name, error_message: error.cause.message.slice(0, 200) }
+      : { error_name: error.name };
+  }
   return { error_name: error.name, error_message: error.message.slice(0, 200) };
 }

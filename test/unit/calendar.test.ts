@@ -1,0 +1,26 @@
+import { describe, expect, it } from "vitest";
+import { daysBetween, isCalendarDate, isTimeZone, localDate, todayIn } from "../../workers/lib/calendar";
+
+describe("calendar", () => {
+  it("accepts real dates only, never throwing", () => {
+    expect(isCalendarDate("2024-02-29")).toBe(true);
+    for (const bad of ["2025-02-29", "2025-13-01", "2025-00-10", "2025-1-01", "20250101", "not-a-date"]) {
+      expect(isCalendarDate(bad), bad).toBe(false);
+    }
+  });
+
+  it("knows IANA time zones and refuses anything else", () => {
+    expect(isTimeZone("Europe/Berlin")).toBe(true);
+    expect(isTimeZone("UTC")).toBe(true);
+    expect(isTimeZone("Mars/Olympus")).toBe(false);
+    expect(isTimeZone("../../etc")).toBe(false);
+  });
+
+  it("puts an instant on the user's calendar", () => {
+    const instant = Date.parse("2026-03-01T23:30:00Z");
+    expect(localDate(instant, "UTC")).toBe("2026-03-01");
+    expect(localDate(instant, "Asia/Tokyo")).toBe("2026-03-02");
+    expect(todayIn("America/Los_Angeles", instant)).toBe("2026-03-01");
+    expect(daysBetween("2026-02-27", "2026-03-01")).toBe(2);
+  });
+});
