@@ -7,13 +7,22 @@ interface OpenApiDocument {
   paths: Record<string, Record<string, unknown>>;
 }
 
+// Every method and path of the contract's sections 3–5.
+const CONTRACT_OPERATIONS = [
+  "POST /v1/connections/{vendor}", "GET /oauth/{vendor}/callback", "GET /v1/connections", "DELETE /v1/connections/{vendor}",
+  "GET /v1/me", "PATCH /v1/me", "GET /v1/me/readiness", "GET /v1/me/readiness/history", "GET /v1/me/hrv",
+  "GET /v1/me/sleep", "POST /v1/me/samples", "GET /v1/me/readiness/live", "GET /v1/me/export", "DELETE /v1/me",
+  "GET /health", "GET /health/ready", "GET /openapi.json",
+];
+
 describe("GET /openapi.json", () => {
   it("is a valid OpenAPI 3.1 document that describes itself and the contract's routes", async () => {
     const res = await SELF.fetch("http://hub.test/openapi.json");
     expect(res.status).toBe(200);
     const doc = (await res.json()) as OpenApiDocument;
     expect(doc.openapi).toBe("3.1.0");
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(["/openapi.json", "/health", "/health/ready"]));
+    const operations = Object.entries(doc.paths).flatMap(([path, methods]) => Object.keys(methods).map((m) => `${m.toUpperCase()} ${path}`));
+    expect(operations).toEqual(expect.arrayContaining(CONTRACT_OPERATIONS));
     const check = await fetch(`${testEnv.SIM_CONTROL_URL}/validate/openapi`, { method: "POST", body: JSON.stringify(doc) });
     const result = (await check.json()) as { valid: boolean; version: string; errors: unknown };
     expect(result.errors).toBeNull();
