@@ -74,8 +74,14 @@ async function completeHub(h: Harness, hub: Target, freshUser: ConnectedOuraUser
   const total = startCpuWindow(h.hub.pid);
   const withConsumers = await paced(hub, END_TO_END.rate, END_TO_END.count);
   const drainS = await waitUntilQuiet(h.hub.pid, { timeoutMs: 120_000 });
-  const endToEndCpuMs = (total().cpuS * 1000) / withConsumers.ok;
-  return { fresh, withConsumers: { ...withConsumers, worker: "hub (consumers on)" }, drainS, endToEndCpuMs };
+  const window = total();
+  return {
+    fresh,
+    withConsumers: { ...withConsumers, worker: "hub (consumers on)" },
+    drainS,
+    endToEndCpuMs: (window.cpuS * 1000) / withConsumers.ok,
+    endToEndPostgresCpuMs: (window.postgresCpuS * 1000) / withConsumers.ok,
+  };
 }
 
 /** How many of the nights that got a webhook on the complete hub have their sleep_daily row. */
@@ -148,7 +154,13 @@ async function main(): Promise<void> {
     rows.push(complete.withConsumers);
     report.record("paced", rows);
     const landed = await landedRows(h, nights.slice(0, END_TO_END.count));
-    report.record("endToEnd", { ...END_TO_END, drainS: complete.drainS, cpuPerWebhookMs: complete.endToEndCpuMs, landed });
+    report.record("endToEnd", {
+      ...END_TO_END,
+      drainS: complete.drainS,
+      cpuPerWebhookMs: complete.endToEndCpuMs,
+      postgresCpuPerWebhookMs: complete.endToEndPostgresCpuMs,
+      landed,
+    });
 
     const at = (worker: string, rate: number) => rows.find((row) => row.worker === worker && row.rate === rate)!;
     const failed = (row: PacedRow) => row.sent - row.ok;
@@ -171,7 +183,7 @@ async function main(): Promise<void> {
             ],
             [
               `hub CPU per webhook end to end (${END_TO_END.count} at ${END_TO_END.rate}/s, consumers on, until idle)`,
-              `${fmt(complete.endToEndCpuMs)} ms = ${fmt(complete.endToEndCpuMs / at("bare", END_TO_END.rate).cpuPerRequestMs)}× bare; idle ${fmt(complete.drainS)} s after the last webhook`,
+              `${fmt(complete.endToEndCpuMs)} ms = ${fmt(complete.endToEndCpuMs / at("bare", END_TO_END.rate).cpuPerRequestMs)}× bare (Postgres ${fmt(complete.endToEndPostgresCpuMs)} ms more); idle ${fmt(complete.drainS)} s after the last webhook`,
               "–",
               "–",
             ],

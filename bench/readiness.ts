@@ -27,6 +27,7 @@ const SECONDS = Number(args.seconds);
 const USERS = Number(args.users);
 const CONNECTIONS = 200;
 const RATE = 500;
+const BREAKDOWN_RATE = 100;
 const TARGETS = { throughputShare: 0.5, p99Ms: 50, recomputeCpuMs: 50 };
 const ROUTE = "/v1/me/readiness";
 
@@ -63,6 +64,48 @@ async function warmCaches(h: Harness, requests: RequestTemplate[]): Promise<Reco
     );
   }
   return statuses;
+}
+
+/** A token whose signature no longer matches (one character of the signature changed). */
+function tamperedToken(authorization: string): string {
+  const [header, payload, signature] = authorization.replace(/^Bearer /, "").split(".") as [string, string, string];
+  return `Bearer ${header}.${payload}.${signature[0] === "A" ? "B" : "A"}${signature.slice(1)}`;
+}
+
+/**
+ * Where a cache-hit read's cost goes: the same hub answering successively more of the read path, each
+ * at a modest evenly paced rate that no step saturates.
+ */
+async function costBreakdown(h: Harness, requests: RequestTemplate[]): Promise<PacedRow[]> {
+  const steps: { worker: RunningWorker; route: string; requests: RequestTemplate[]; expect: number[] }[] = [
+    { worker: h.bare, route: "bare: GET /", requests: bareRequests, expect: [200] },
+    { worker: h.hub, route: "GET /health (app middleware, no auth)", requests: [{ method: "GET", path: "/health", headers: {} }], expect: [200] },
+    {
+      worker: h.hub,
+      route: `GET ${ROUTE}, bad signature → 401 (JWT check only)`,
+      requests: requests.map((r) => ({ ...r, headers: { authorization: tamperedToken(r.headers.authorization!) } })),
+      expect: [401],
+    },
+    { worker: h.hub, route: "GET /v1/me (JWT, Postgres connection, user upsert, one select)", requests: requests.map((r) => ({ ...r, path: "/v1/me" })), expect: [200] },
+    { worker: h.hub, route: `GET ${ROUTE} (JWT, Postgres connection, user upsert, Durable Object read, audit insert)`, requests, expect: [200] },
+  ];
+  const rows: PacedRow[] = [];
+  for (const step of steps) {
+    rows.push(await pacedPhase(step.worker, { route: step.route, requests: step.requests, expect: step.expect, rate: BREAKDOWN_RATE, count: BREAKDOWN_RATE * 5 }));
+  }
+  return rows;
+}
+
+function printBreakdown(rows: PacedRow[]): void {
+  report.print(
+    [
+      `### Where a cache-hit read's CPU goes (each step evenly paced at ${BREAKDOWN_RATE}/s for 5 s)`,
+      table(
+        ["request", "ok", "p50 ms", "p99 ms", "workerd CPU/req ms", "Postgres CPU/req ms", "other load (cores)"],
+        rows.map((r) => [r.route, `${r.ok}/${r.sent}`, fmt(r.p50Ms), fmt(r.p99Ms), fmt(r.cpuPerRequestMs), fmt(r.postgresCpuPerRequestMs), fmt(r.otherBusyCores)]),
+      ),
+    ].join("\n\n"),
+  );
 }
 
 async function measureRecompute(h: Harness, users: HistoryUser[]) {
@@ -171,6 +214,10 @@ async function main(): Promise<void> {
     );
     const examples = failureExamples([...closed, ...paced]);
     if (examples.length) report.print(["Failure examples (first of each class per phase):", ...examples].join("\n"));
+
+    const breakdown = await costBreakdown(h, requests);
+    report.record("breakdown", breakdown);
+    printBreakdown(breakdown);
 
     const recompute = await measureRecompute(h, users);
     report.record("recompute", recompute);

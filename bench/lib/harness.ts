@@ -6,7 +6,7 @@ import { join } from "node:path";
 import type { Pool } from "@neondatabase/serverless";
 import { nodePool } from "../../scripts/lib/node-db";
 import { startStack, type Stack } from "../../scripts/lib/stack";
-import { machineBusyCores, setBenchmarkRoots, workerdChildren } from "./process-cpu";
+import { machineBusyCores, setPostgresProcess, workerdChildren } from "./process-cpu";
 import { buildHubBundle, startBare, startHub, type HubBundle, type RunningWorker } from "./workers";
 
 export interface Harness {
@@ -70,7 +70,7 @@ export interface HarnessOptions {
 
 export async function startHarness(name: string, opts: HarnessOptions): Promise<Harness> {
   const stack = await startStack({ dataDir: join(ROOT, ".data", `bench-${name}-${process.pid}`), fresh: true, ephemeral: true });
-  setBenchmarkRoots([postmasterPid(stack.postgres.dataDir)]);
+  setPostgresProcess(postmasterPid(stack.postgres.dataDir));
   const started: { stop(): Promise<void> }[] = [{ stop: () => stack.stop() }];
   let bundle: HubBundle | undefined;
   const stop = async () => {

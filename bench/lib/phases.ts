@@ -20,6 +20,8 @@ export interface PhaseBase {
   machineBusyCores: number;
   /** Cores used meanwhile by processes outside the benchmark (noise from sharing the machine). */
   otherBusyCores: number;
+  /** Postgres server CPU over the phase divided by requests answered. */
+  postgresCpuPerRequestMs: number;
   wallS: number;
 }
 
@@ -39,6 +41,11 @@ export interface ClosedRow extends PhaseBase {
   requestsPerS: number;
   p50Ms: number;
   p99Ms: number;
+}
+
+/** The Worker's log lines reach us through workerd's stdout a moment after the answers. */
+async function logsSettled(failures: number): Promise<void> {
+  if (failures > 0) await new Promise((resolve) => setTimeout(resolve, 500));
 }
 
 /** Requests that got an HTTP answer (the ones the Worker did work for). */
@@ -65,6 +72,7 @@ export async function pacedPhase(worker: RunningWorker, input: PhaseInput & { ra
     timeoutMs: 10_000,
   });
   const window = cpu();
+  await logsSettled(outcome.failures.length);
   const latency = summarize(outcome.latenciesMs);
   return {
     kind: "paced",
@@ -79,6 +87,7 @@ export async function pacedPhase(worker: RunningWorker, input: PhaseInput & { ra
     cpuPerRequestMs: (window.cpuS * 1000) / Math.max(1, answered(outcome)),
     machineBusyCores: window.machineBusyCores,
     otherBusyCores: window.otherBusyCores,
+    postgresCpuPerRequestMs: (window.postgresCpuS * 1000) / Math.max(1, answered(outcome)),
     wallS: window.wallS,
     p50Ms: latency.p50,
     p99Ms: latency.p99,
@@ -99,6 +108,7 @@ export async function closedPhase(worker: RunningWorker, input: PhaseInput & { c
     timeoutS: 10,
   });
   const window = cpu();
+  await logsSettled(outcome.failures.length);
   const failures = splitFailures(outcome.failures, worker.logs);
   // Connection errors and timeouts never produced a response to keep: count them here.
   failures.noAnswer += outcome.clientErrors;
@@ -116,6 +126,7 @@ export async function closedPhase(worker: RunningWorker, input: PhaseInput & { c
     cpuPerRequestMs: (window.cpuS * 1000) / Math.max(1, answered(outcome)),
     machineBusyCores: window.machineBusyCores,
     otherBusyCores: window.otherBusyCores,
+    postgresCpuPerRequestMs: (window.postgresCpuS * 1000) / Math.max(1, answered(outcome)),
     wallS: window.wallS,
     requestsPerS: outcome.requestsPerS,
     p50Ms: outcome.latencyP50Ms,

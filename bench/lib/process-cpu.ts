@@ -11,7 +11,10 @@ interface ProcStat {
   pid: number;
   comm: string;
   ppid: number;
+  /** utime + stime: the process's own CPU. */
   cpuTicks: number;
+  /** cutime + cstime: CPU of its children that have ended (e.g. Postgres backends of closed connections). */
+  endedChildrenTicks: number;
 }
 
 function readStat(pid: number): ProcStat | undefined {
@@ -29,6 +32,7 @@ function readStat(pid: number): ProcStat | undefined {
     comm: text.slice(text.indexOf("(") + 1, close),
     ppid: Number(fields[1]),
     cpuTicks: Number(fields[11]) + Number(fields[12]),
+    endedChildrenTicks: Number(fields[13]) + Number(fields[14]),
   };
 }
 
@@ -47,7 +51,7 @@ export function workerdChildren(): Set<number> {
   return new Set(allProcesses().filter((stat) => stat.ppid === process.pid && stat.comm === "workerd").map((stat) => stat.pid));
 }
 
-/** CPU seconds of the process trees rooted at `roots` (the benchmark itself: this process, its workerd children, Postgres). */
+/** CPU seconds of the process trees rooted at `roots`, including children that have already ended. */
 function treeCpuSeconds(roots: readonly number[]): number {
   const stats = allProcesses();
   const children = new Map<number, ProcStat[]>();
@@ -61,7 +65,7 @@ function treeCpuSeconds(roots: readonly number[]): number {
   const visit = (stat: ProcStat) => {
     if (seen.has(stat.pid)) return;
     seen.add(stat.pid);
-    ticks += stat.cpuTicks;
+    ticks += stat.cpuTicks + stat.endedChildrenTicks;
     for (const child of children.get(stat.pid) ?? []) visit(child);
   };
   for (const root of roots) {
@@ -71,11 +75,15 @@ function treeCpuSeconds(roots: readonly number[]): number {
   return ticks / CLOCK_TICKS_PER_S;
 }
 
-let benchmarkRoots: number[] = [process.pid];
+let postgresRoot: number | undefined;
 
-/** Declares the processes that belong to the run (besides this one), e.g. the Postgres server. */
-export function setBenchmarkRoots(pids: number[]): void {
-  benchmarkRoots = [process.pid, ...pids];
+/** The Postgres server of the run: its processes count as the benchmark's, and are measured apart. */
+export function setPostgresProcess(postmasterPid: number): void {
+  postgresRoot = postmasterPid;
+}
+
+function benchmarkRoots(): number[] {
+  return postgresRoot === undefined ? [process.pid] : [process.pid, postgresRoot];
 }
 
 /** CPU seconds (user + system) the process has used so far. */
@@ -101,12 +109,15 @@ export interface CpuWindow {
   machineBusyCores: number;
   /** Of those, cores used by processes outside the benchmark (other work sharing the machine). */
   otherBusyCores: number;
+  /** CPU seconds of the Postgres server (every backend, ended ones included). */
+  postgresCpuS: number;
 }
 
 export function startCpuWindow(pid: number): () => CpuWindow {
   const cpu0 = cpuSeconds(pid);
   const machine0 = machineJiffies();
-  const own0 = treeCpuSeconds(benchmarkRoots);
+  const own0 = treeCpuSeconds(benchmarkRoots());
+  const postgres0 = postgresRoot === undefined ? 0 : treeCpuSeconds([postgresRoot]);
   const cores = availableParallelism();
   const t0 = performance.now();
   return () => {
@@ -114,12 +125,13 @@ export function startCpuWindow(pid: number): () => CpuWindow {
     const wallS = (performance.now() - t0) / 1000;
     const total = machine.total - machine0.total;
     const machineBusyCores = total > 0 ? ((machine.busy - machine0.busy) / total) * cores : 0;
-    const ownCores = (treeCpuSeconds(benchmarkRoots) - own0) / wallS;
+    const ownCores = (treeCpuSeconds(benchmarkRoots()) - own0) / wallS;
     return {
       cpuS: cpuSeconds(pid) - cpu0,
       wallS,
       machineBusyCores,
       otherBusyCores: Math.max(0, machineBusyCores - ownCores),
+      postgresCpuS: postgresRoot === undefined ? 0 : treeCpuSeconds([postgresRoot]) - postgres0,
     };
   };
 }

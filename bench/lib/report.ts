@@ -13,20 +13,20 @@ export function table(header: string[], rows: (string | number)[][]): string {
 
 export function pacedTable(rows: PacedRow[]): string {
   return table(
-    ["worker", "route", "offered/s", "sent", "ok", "p50 ms", "p99 ms", "max ms", "app errors", "emulator errors", "no answer", "CPU/req ms", "other load (cores)"],
+    ["worker", "route", "offered/s", "sent", "ok", "p50 ms", "p99 ms", "max ms", "app errors", "emulator errors", "no answer", "CPU/req ms", "Postgres CPU/req ms", "other load (cores)"],
     rows.map((r) => [
       r.worker, r.route, r.rate, r.sent, r.ok, fmt(r.p50Ms), fmt(r.p99Ms), fmt(r.maxMs),
-      r.failures.app, r.failures.emulator, r.failures.noAnswer + r.unclassified, fmt(r.cpuPerRequestMs), fmt(r.otherBusyCores),
+      r.failures.app, r.failures.emulator, r.failures.noAnswer + r.unclassified, fmt(r.cpuPerRequestMs), fmt(r.postgresCpuPerRequestMs), fmt(r.otherBusyCores),
     ]),
   );
 }
 
 export function closedTable(rows: ClosedRow[]): string {
   return table(
-    ["worker", "route", "connections", "seconds", "req/s", "p50 ms", "p99 ms", "ok", "app errors", "emulator errors", "no answer", "CPU/req ms", "other load (cores)"],
+    ["worker", "route", "connections", "seconds", "req/s", "p50 ms", "p99 ms", "ok", "app errors", "emulator errors", "no answer", "CPU/req ms", "Postgres CPU/req ms", "other load (cores)"],
     rows.map((r) => [
       r.worker, r.route, r.connections, r.durationS, fmt(r.requestsPerS), fmt(r.p50Ms), fmt(r.p99Ms), r.ok,
-      r.failures.app, r.failures.emulator, r.failures.noAnswer + r.unclassified, fmt(r.cpuPerRequestMs), fmt(r.otherBusyCores),
+      r.failures.app, r.failures.emulator, r.failures.noAnswer + r.unclassified, fmt(r.cpuPerRequestMs), fmt(r.postgresCpuPerRequestMs), fmt(r.otherBusyCores),
     ]),
   );
 }
