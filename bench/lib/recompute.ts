@@ -7,14 +7,18 @@ import { cpuSeconds } from "./process-cpu";
 import { median, summarize, type LatencySummary } from "./stats";
 import type { RunningWorker } from "./workers";
 
-/** The model on its own: each run is a synchronous, CPU-bound call, so its wall time is its CPU time. */
+/**
+ * The model on its own: CPU time of this process around each synchronous call (nothing else runs in
+ * the process meanwhile; CPU rather than wall time, so other work on the machine does not count).
+ */
 export function timeModel(rows: readonly DailyReadinessInput[], dates: readonly string[], runs: number): LatencySummary {
   for (let i = 0; i < 20; i++) computeReadinessSeries(rows, dates); // let the JIT settle first
   const samples: number[] = [];
   for (let i = 0; i < runs; i++) {
-    const t0 = performance.now();
+    const before = process.cpuUsage();
     computeReadinessSeries(rows, dates);
-    samples.push(performance.now() - t0);
+    const used = process.cpuUsage(before);
+    samples.push((used.user + used.system) / 1000);
   }
   return summarize(samples);
 }
