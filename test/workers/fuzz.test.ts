@@ -12,6 +12,9 @@ import { findEverywhere } from "./privacy-helpers";
 import { concretePath, exampleOf, openApiDocument, operations, resolve, type Operation } from "./security-openapi";
 import { sim } from "./sim";
 
+/** What the runtime hands the fetch handler; a test-made Request only lacks the edge's `cf` details. */
+type IncomingRequest = Request<unknown, IncomingRequestCfProperties>;
+
 const REQUESTS = 3_000;
 const CONCURRENCY = 4;
 /** Random per run; a failure prints it: put it here to replay that run. */
@@ -168,7 +171,7 @@ async function check(request: Fuzzed, failures: string[]): Promise<number> {
   let res: Response;
   const ctx = createExecutionContext();
   try {
-    res = await worker.fetch(new Request(request.url, request.init), testEnv as unknown as Env, ctx);
+    res = await worker.fetch(new Request(request.url, request.init) as IncomingRequest, testEnv as unknown as Env, ctx);
   } catch (error) {
     failures.push(`${request.label}: request failed (${(error as Error).message})`);
     return 0;

@@ -7,6 +7,9 @@ import type { Env } from "../../workers/env";
 import { testEnv } from "./helpers";
 import { bearer } from "./sim";
 
+/** What the runtime hands the fetch handler; a test-made Request only lacks the edge's `cf` details. */
+type IncomingRequest = Request<unknown, IncomingRequestCfProperties>;
+
 const EVERY_ANSWER = {
   "strict-transport-security": /max-age=\d{8,}; includeSubDomains/,
   "x-content-type-options": /^nosniff$/,
@@ -17,7 +20,7 @@ const EVERY_ANSWER = {
 
 async function send(env: Env, path: string, init: RequestInit = {}): Promise<Response> {
   const ctx = createExecutionContext();
-  const res = await worker.fetch(new Request(`http://hub.test${path}`, init), env, ctx);
+  const res = await worker.fetch(new Request(`http://hub.test${path}`, init) as IncomingRequest, env, ctx);
   await waitOnExecutionContext(ctx);
   return res;
 }

@@ -7,6 +7,9 @@ import type { Env } from "../../workers/env";
 import { testEnv } from "./helpers";
 import { bearer } from "./sim";
 
+/** What the runtime hands the fetch handler; a test-made Request only lacks the edge's `cf` details. */
+type IncomingRequest = Request<unknown, IncomingRequestCfProperties>;
+
 /** A limiter that allows `limit` calls per key and records the keys it was asked about. */
 function tinyLimiter(limit: number) {
   const seen = new Map<string, number>();
@@ -22,7 +25,7 @@ function tinyLimiter(limit: number) {
 
 async function send(env: Env, path: string, init: RequestInit = {}): Promise<Response> {
   const ctx = createExecutionContext();
-  const res = await worker.fetch(new Request(`http://hub.test${path}`, init), env, ctx);
+  const res = await worker.fetch(new Request(`http://hub.test${path}`, init) as IncomingRequest, env, ctx);
   await waitOnExecutionContext(ctx);
   return res;
 }
