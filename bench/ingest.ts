@@ -201,6 +201,15 @@ async function main(): Promise<void> {
         closed.push(await closedPhase(target.worker, { route: target.route, requests, expect: OK, connections, durationS: CLOSED_SECONDS }));
       }
     }
+    // Last, because the backlog it leaves would keep the consumers busy through any later phase.
+    const complete1000 = await closedPhase(h.hub, {
+      route: WEBHOOK_PATH,
+      requests: await webhooks(3000 * CLOSED_SECONDS),
+      expect: OK,
+      connections: 1000,
+      durationS: CLOSED_SECONDS,
+    });
+    closed.push({ ...complete1000, worker: "hub (consumers on)" });
     report.record("closed", closed);
     const ratios = CLOSED_CONNECTIONS.map((connections) => {
       const of = (worker: string) => closed.find((row) => row.connections === connections && row.worker === worker)!.requestsPerS;

@@ -2,7 +2,7 @@
 // and its failures split into the app's and the emulator's.
 import { splitFailures, type FailureSplit } from "./failures";
 import { runClosed, runPaced, type RequestTemplate } from "./load";
-import { startCpuWindow } from "./process-cpu";
+import { startCpuWindow, waitUntilQuiet } from "./process-cpu";
 import { summarize } from "./stats";
 import type { RunningWorker } from "./workers";
 
@@ -41,6 +41,19 @@ export interface ClosedRow extends PhaseBase {
   requestsPerS: number;
   p50Ms: number;
   p99Ms: number;
+}
+
+/**
+ * Waits (up to 30 s) until the Worker has finished work left over from an earlier phase, so that a
+ * phase is charged only its own CPU. Resolves false when it was still busy.
+ */
+export async function settled(worker: RunningWorker): Promise<boolean> {
+  try {
+    await waitUntilQuiet(worker.pid, { timeoutMs: 30_000 });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** The Worker's log lines reach us through workerd's stdout a moment after the answers. */

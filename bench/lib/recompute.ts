@@ -23,9 +23,18 @@ export function timeModel(rows: readonly DailyReadinessInput[], dates: readonly 
   return summarize(samples);
 }
 
+/** The dates named in the messages, and the dates the hub then scores (a changed date also moves the following week). */
+export interface RecomputeCase {
+  label: string;
+  sent: string[];
+  scored: string[];
+}
+
 export interface EndToEndRecompute {
+  label: string;
   users: number;
-  datesPerUser: number;
+  /** Snapshots computed and stored per user. */
+  scoredPerUser: number;
   /** workerd CPU above idle, per user recompute (median over rounds). */
   cpuPerRecomputeMs: number;
   /** From sending the messages to every snapshot stored (median over rounds): includes the queue's batch wait and the object's coalescing delay. */
@@ -42,15 +51,15 @@ async function idleCpuPerSecond(pid: number): Promise<number> {
 }
 
 /**
- * Sends insights messages for `dates` of every user at once and waits until each user's snapshots
- * for those dates are stored with a computed_at after the send; several users per round give the
- * CPU reading (10 ms ticks) enough resolution.
+ * Sends the case's insights messages for every user at once and waits until each user's scored
+ * snapshots are stored with a computed_at after the send; several users per round give the CPU
+ * reading (10 ms ticks) enough resolution.
  */
 export async function timeEndToEnd(
   hub: RunningWorker,
   pool: Pool,
   userIds: string[],
-  dates: string[],
+  recompute: RecomputeCase,
   rounds: number,
 ): Promise<EndToEndRecompute> {
   const queue = await hub.mf.getQueueProducer<{ user_id: string; dates: string[] }>("INSIGHTS_QUEUE", hub.name);
@@ -62,15 +71,15 @@ export async function timeEndToEnd(
     const t0 = performance.now();
     const cpu0 = cpuSeconds(hub.pid);
     for (const userId of userIds) {
-      for (let i = 0; i < dates.length; i += MAX_DATES_PER_MESSAGE) {
-        await queue.send({ user_id: userId, dates: dates.slice(i, i + MAX_DATES_PER_MESSAGE) });
+      for (let i = 0; i < recompute.sent.length; i += MAX_DATES_PER_MESSAGE) {
+        await queue.send({ user_id: userId, dates: recompute.sent.slice(i, i + MAX_DATES_PER_MESSAGE) });
       }
     }
-    const expected = userIds.length * dates.length;
+    const expected = userIds.length * recompute.scored.length;
     for (;;) {
       const { rows } = await pool.query<{ n: string }>(
         "SELECT count(*) AS n FROM readiness_snapshots WHERE user_id = ANY($1::uuid[]) AND date = ANY($2::date[]) AND computed_at >= $3",
-        [userIds, dates, sentAt.toISOString()],
+        [userIds, recompute.scored, sentAt.toISOString()],
       );
       if (Number(rows[0]!.n) >= expected) break;
       if (performance.now() - t0 > 60_000) throw new Error(`recompute of ${expected} snapshots did not finish within 60 s`);
@@ -81,5 +90,12 @@ export async function timeEndToEnd(
     cpuSamples.push((busyS * 1000) / userIds.length);
     wallSamples.push(wallS);
   }
-  return { users: userIds.length, datesPerUser: dates.length, cpuPerRecomputeMs: median(cpuSamples), wallS: median(wallSamples), rounds };
+  return {
+    label: recompute.label,
+    users: userIds.length,
+    scoredPerUser: recompute.scored.length,
+    cpuPerRecomputeMs: median(cpuSamples),
+    wallS: median(wallSamples),
+    rounds,
+  };
 }
