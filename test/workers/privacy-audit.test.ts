@@ -50,7 +50,7 @@ describe("audit trail", () => {
     expect(reads.map((op) => op.path)).toEqual(expect.arrayContaining(["/v1/me/sleep", "/v1/me/hrv", "/v1/me/readiness", "/v1/me/readiness/history", "/v1/me/export"]));
     for (const op of reads) {
       const since = await lastAuditId();
-      const query = new URLSearchParams(op.parameters.filter((p) => p.in === "query" && QUERY[p.name]).map((p) => [p.name, QUERY[p.name]!]));
+      const query = new URLSearchParams(op.parameters.filter((p) => p.in === "query" && QUERY[p.name]).map((p): [string, string] => [p.name, QUERY[p.name]!]));
       const res = await SELF.fetch(`http://hub.test${concretePath(op, doc)}${query.size ? `?${query}` : ""}`, { headers: await bearer(alice.sub) });
       expect(res.status, op.path).toBe(200);
       await res.arrayBuffer();
