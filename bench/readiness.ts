@@ -149,7 +149,7 @@ function printRecompute(recompute: Awaited<ReturnType<typeof measureRecompute>>)
     for (const e2e of endToEnd) {
       rows.push([
         `hub end to end, ${e2e.label}: ${e2e.users} users at once, median of ${e2e.rounds} rounds`,
-        `${fmt(e2e.cpuPerRecomputeMs)} ms workerd CPU per user (${e2e.scoredPerUser} snapshots); ${fmt(e2e.wallS)} s until stored`,
+        `${fmt(e2e.cpuPerRecomputeMs)} ms workerd CPU per user (${e2e.scoredPerUser} snapshot${e2e.scoredPerUser === 1 ? "" : "s"}); ${fmt(e2e.wallS)} s until stored`,
         `< ${TARGETS.recomputeCpuMs} ms`,
         verdict(e2e.cpuPerRecomputeMs < TARGETS.recomputeCpuMs),
       ]);

@@ -39,7 +39,9 @@ declare module "autocannon" {
   export interface RawResult {
     [field: string]: unknown;
   }
-  interface Instance extends PromiseLike<RawResult | Result> {}
+  interface Instance extends PromiseLike<RawResult | Result> {
+    on(event: "reqError", listener: (error: Error) => void): this;
+  }
   function autocannon(options: Options): Instance;
   namespace autocannon {
     function aggregateResult(results: RawResult[], options: Pick<Options, "url" | "connections" | "duration">): Result;

@@ -111,8 +111,9 @@ async function runClosed(job: ClosedJob): Promise<ClosedOutcome> {
   let index = 0;
   const started = performance.now();
   const options = { url: job.origin, connections: job.connections, duration: job.durationS };
+  let clientErrorExample: string | undefined;
   // Off the main thread autocannon returns its histograms encoded: aggregate them as its CLI does.
-  const raw = await autocannon({
+  const instance = autocannon({
     ...options,
     timeout: job.timeoutS,
     requests: [
@@ -128,6 +129,10 @@ async function runClosed(job: ClosedJob): Promise<ClosedOutcome> {
       },
     ],
   });
+  instance.on("reqError", (error) => {
+    clientErrorExample ??= error.message;
+  });
+  const raw = await instance;
   const result = autocannon.aggregateResult([raw as RawResult], options);
   const answered = tally.ok + tally.failures.length + tally.failuresDropped;
   return {
@@ -142,6 +147,7 @@ async function runClosed(job: ClosedJob): Promise<ClosedOutcome> {
     latencyP50Ms: result.latency.p50,
     latencyP99Ms: result.latency.p99,
     clientErrors: result.errors,
+    clientErrorExample,
     timeouts: result.timeouts,
   };
 }

@@ -68,7 +68,9 @@ export interface ClosedOutcome extends Outcome {
   requestsPerS: number;
   latencyP50Ms: number;
   latencyP99Ms: number;
+  /** Requests that got no answer (socket errors and timeouts), with the first error's message. */
   clientErrors: number;
+  clientErrorExample?: string;
   timeouts: number;
 }
 

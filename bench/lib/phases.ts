@@ -125,6 +125,7 @@ export async function closedPhase(worker: RunningWorker, input: PhaseInput & { c
   const failures = splitFailures(outcome.failures, worker.logs);
   // Connection errors and timeouts never produced a response to keep: count them here.
   failures.noAnswer += outcome.clientErrors;
+  failures.examples.noAnswer ??= outcome.clientErrorExample;
   return {
     kind: "closed",
     worker: worker.name,
