@@ -3,6 +3,7 @@ import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import { audit } from "../lib/audit";
 import type { AppEnv } from "../lib/context";
 import { openDb } from "../lib/db";
+import { ApiError } from "../lib/errors";
 import { eraseUser } from "../privacy/erasure";
 import { EXPORT_SECTIONS, exportStream } from "../privacy/export";
 
@@ -34,6 +35,7 @@ const exportRoute = createRoute({
     200: { description: "the export, streamed", content: { "application/json": { schema: exportSchema } } },
     401: errorResponse("missing or invalid bearer token"),
     429: errorResponse("too many requests"),
+    503: errorResponse("the database could not be reached; retry"),
   },
 });
 
@@ -63,17 +65,22 @@ export function registerPrivacyRoutes(app: OpenAPIHono<AppEnv>): void {
     });
     // Its own pool: the stream outlives this handler, and the request's pool closes when it returns.
     const handle = openDb(c.var.config);
-    const client = await handle.pool.connect();
+    const client = await handle.pool.connect().catch(async () => {
+      await handle.close();
+      throw new ApiError("UNAVAILABLE", "the database could not be reached; retry");
+    });
     const log = c.var.log;
     const stream = exportStream(client, user.id, async (error) => {
       if (error) log.error("export_failed", { sections: EXPORT_SECTIONS.length });
       client.release();
       await handle.close();
     });
-    return c.body(stream, 200, {
+    const streamed = c.body(stream, 200, {
       "content-type": "application/json; charset=utf-8",
       "content-disposition": 'attachment; filename="hub-export.json"',
-    }) as never;
+    });
+    // The document is the JSON the schema describes, written as a stream the route's types cannot follow.
+    return streamed as never;
   });
 
   app.openapi(eraseRoute, async (c) => {

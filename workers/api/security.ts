@@ -30,6 +30,10 @@ export function securityMiddleware(): MiddlewareHandler<AppEnv> {
     // the pass after `next` covers responses handed through unchanged (e.g. from a Durable Object).
     const headers = answerHeaders(c);
     for (const [name, value] of Object.entries(headers)) c.header(name, value);
+    if (IP_LIMITED_PATHS.some((prefix) => c.req.path.startsWith(prefix))) {
+      await enforceRateLimit(c.env.IP_RATE_LIMITER, `ip:${clientIp(c)}`);
+    }
+    if (c.env.ACCESS_AUD && !c.req.path.startsWith("/webhooks/")) await requireAccessAssertion(c);
     const origin = c.req.header("origin");
     if (c.req.method === "OPTIONS" && origin && c.req.header("access-control-request-method")) {
       if (!headers["access-control-allow-origin"]) throw new ApiError("FORBIDDEN", "origin not allowed");
@@ -39,10 +43,6 @@ export function securityMiddleware(): MiddlewareHandler<AppEnv> {
         "access-control-max-age": "600",
       });
     }
-    if (IP_LIMITED_PATHS.some((prefix) => c.req.path.startsWith(prefix))) {
-      await enforceRateLimit(c.env.IP_RATE_LIMITER, `ip:${clientIp(c)}`);
-    }
-    if (c.env.ACCESS_AUD && !c.req.path.startsWith("/webhooks/")) await requireAccessAssertion(c);
     await next();
     applyHeaders(c, headers);
   };

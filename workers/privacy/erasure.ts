@@ -67,6 +67,7 @@ async function openGrants(ctx: ErasureContext, userId: string): Promise<Grant[]>
 /** Deletes the rows in one transaction; resolves with the erased user's token subject. */
 async function deleteRows(ctx: ErasureContext, user: RequestUser): Promise<string | undefined> {
   return ctx.db.transaction(async (tx) => {
+    // The transaction offers the same insert as the database handle that audit() is typed for.
     await audit(tx as unknown as Database, {
       actorRef: user.auditRef, action: "erase", subjectRef: user.auditRef, resource: "user", requestId: ctx.requestId,
     });
