@@ -112,7 +112,6 @@ async function runClosed(job: ClosedJob): Promise<ClosedOutcome> {
   const started = performance.now();
   const options = { url: job.origin, connections: job.connections, duration: job.durationS };
   let clientErrorExample: string | undefined;
-  // Off the main thread autocannon returns its histograms encoded: aggregate them as its CLI does.
   const instance = autocannon({
     ...options,
     timeout: job.timeoutS,
@@ -132,6 +131,7 @@ async function runClosed(job: ClosedJob): Promise<ClosedOutcome> {
   instance.on("reqError", (error) => {
     clientErrorExample ??= error.message;
   });
+  // Off the main thread autocannon returns its histograms encoded: aggregate them as its CLI does.
   const raw = await instance;
   const result = autocannon.aggregateResult([raw as RawResult], options);
   const answered = tally.ok + tally.failures.length + tally.failuresDropped;

@@ -3,9 +3,9 @@
 // connection rows with those tokens sealed the way the hub stores them.
 import { randomUUID } from "node:crypto";
 import type { Pool } from "@neondatabase/serverless";
-import { generateOuraHistory, type OuraSleepDocument } from "../../scripts/sim/generate";
-import type { Stack } from "../../scripts/lib/stack";
 import { z } from "zod";
+import type { Stack } from "../../scripts/lib/stack";
+import { generateOuraHistory, type OuraSleepDocument } from "../../scripts/sim/generate";
 import { parseKeyRing, type KeyRing } from "../../workers/lib/token-crypto";
 
 export interface ConnectedOuraUser {
