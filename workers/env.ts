@@ -9,6 +9,7 @@ export interface Bindings {
   USER_READINESS: DurableObjectNamespace<UserReadiness>;
   USER_RATE_LIMITER?: RateLimit;
   IP_RATE_LIMITER?: RateLimit;
+  WEBHOOK_RATE_LIMITER?: RateLimit;
 }
 
 const required = z.string().min(1);

@@ -23,3 +23,13 @@ it("worker-configuration.d.ts is current with wrangler.toml (npm run types)", ()
     rmSync(dir, { recursive: true, force: true });
   }
 }, 60_000);
+
+it("lets vendor webhook bursts of 1,000/s from one address through the per-IP flood guard, in every environment", async () => {
+  const { unstable_readConfig } = await import("wrangler");
+  for (const env of [undefined, "staging", "production"]) {
+    const limiters = unstable_readConfig({ config: "wrangler.toml", env }).ratelimits as { name: string; simple: { limit: number; period: number } }[];
+    const webhook = limiters.find((l) => l.name === "WEBHOOK_RATE_LIMITER");
+    expect(webhook, env ?? "top level").toBeDefined();
+    expect(webhook!.simple.limit / webhook!.simple.period).toBeGreaterThanOrEqual(1_000);
+  }
+});

@@ -84,7 +84,8 @@ describe("per-user limit on /v1", () => {
 describe("per-IP limit on /webhooks and /oauth", () => {
   it("refuses a client IP past the limit on both, and leaves other IPs and /v1 alone", async () => {
     const limiter = tinyLimiter(2);
-    const env = { ...testEnv, IP_RATE_LIMITER: limiter } as unknown as Env;
+    // One limiter object behind both bindings: the test counts every request it is asked about.
+    const env = { ...testEnv, IP_RATE_LIMITER: limiter, WEBHOOK_RATE_LIMITER: limiter } as unknown as Env;
     const ip = { "cf-connecting-ip": "203.0.113.7" };
     const webhook = () => send(env, "/webhooks/whoop", { method: "POST", headers: { ...ip, "content-type": "application/json" }, body: "{}" });
     expect((await webhook()).status).toBe(401);
@@ -98,16 +99,17 @@ describe("per-IP limit on /webhooks and /oauth", () => {
     expect([...limiter.seen.keys()].sort()).toEqual(["ip:203.0.113.7", "ip:203.0.113.8"]);
   });
 
-  it("is enforced by the configured binding (wrangler.toml: 600 a minute)", async () => {
+  it("is enforced by the configured OAuth binding (wrangler.toml: 600 a minute)", async () => {
     // The local emulation counts in fixed one-minute windows; a run that straddles a window edge starts over.
     const run = async () => {
       const ip = `198.51.100.${Math.floor(Math.random() * 250) + 1}`;
       const window = Math.floor(Date.now() / 60_000);
       for (let i = 1; i <= 700; i++) {
         // testEnv's binding object keeps its counts across requests (a fresh env per request would not).
-        const res = await send(testEnv as unknown as Env, "/webhooks/oura?verification_token=wrong&challenge=c", { headers: { "cf-connecting-ip": ip } });
+        const res = await send(testEnv as unknown as Env, "/oauth/no-such-vendor/callback", { headers: { "cf-connecting-ip": ip } });
         if (res.status === 429) return { firstRefusal: i, res, sameWindow: window === Math.floor(Date.now() / 60_000) };
-        expect(res.status).toBe(401);
+        expect(res.status).not.toBe(429);
+        await res.arrayBuffer();
       }
       return { firstRefusal: 0, res: undefined, sameWindow: window === Math.floor(Date.now() / 60_000) };
     };
@@ -121,7 +123,7 @@ describe("per-IP limit on /webhooks and /oauth", () => {
 describe("limiter outage", () => {
   it("lets requests through when the limiter itself fails (it guards availability, not access)", async () => {
     const broken: RateLimit = { limit: async () => Promise.reject(new Error("limiter unavailable")) };
-    const env = { ...testEnv, USER_RATE_LIMITER: broken, IP_RATE_LIMITER: broken } as unknown as Env;
+    const env = { ...testEnv, USER_RATE_LIMITER: broken, IP_RATE_LIMITER: broken, WEBHOOK_RATE_LIMITER: broken } as unknown as Env;
     const res = await send(env, "/v1/me/export", { headers: await bearer(`rl-${crypto.randomUUID()}`) });
     expect(res.status).toBe(200);
     await res.arrayBuffer();

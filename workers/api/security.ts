@@ -21,7 +21,6 @@ const CORS_ALLOW_METHODS = "GET, POST, PATCH, DELETE, OPTIONS";
 const CORS_ALLOW_HEADERS = "authorization, content-type, x-request-id";
 const CORS_EXPOSE_HEADERS = "x-request-id, retry-after";
 const ACCESS_ASSERTION = "cf-access-jwt-assertion";
-const IP_LIMITED_PATHS = ["/webhooks/", "/oauth/"];
 const PLAUSIBLE_IP = /^[0-9a-fA-F:.]{2,45}$/;
 
 export function securityMiddleware(): MiddlewareHandler<AppEnv> {
@@ -30,9 +29,9 @@ export function securityMiddleware(): MiddlewareHandler<AppEnv> {
     // the pass after `next` covers responses handed through unchanged (e.g. from a Durable Object).
     const headers = answerHeaders(c);
     for (const [name, value] of Object.entries(headers)) c.header(name, value);
-    if (IP_LIMITED_PATHS.some((prefix) => c.req.path.startsWith(prefix))) {
-      await enforceRateLimit(c.env.IP_RATE_LIMITER, `ip:${clientIp(c)}`);
-    }
+    // Per client IP: a tight limit on OAuth callbacks (people), a flood guard on webhooks (vendors).
+    if (c.req.path.startsWith("/webhooks/")) await enforceRateLimit(c.env.WEBHOOK_RATE_LIMITER, `ip:${clientIp(c)}`);
+    else if (c.req.path.startsWith("/oauth/")) await enforceRateLimit(c.env.IP_RATE_LIMITER, `ip:${clientIp(c)}`);
     if (c.env.ACCESS_AUD && !c.req.path.startsWith("/webhooks/")) await requireAccessAssertion(c);
     const origin = c.req.header("origin");
     if (c.req.method === "OPTIONS" && origin && c.req.header("access-control-request-method")) {
