@@ -5,6 +5,6 @@ import { Validator } from "@seriousme/openapi-schema-validator";
 
 export async function validateOpenApi(document: unknown): Promise<{ valid: boolean; version: string; errors: unknown }> {
   const validator = new Validator();
-  const result = await validator.validate(document as object);
+  const result = await validator.validate(document as Parameters<Validator["validate"]>[0]);
   return { valid: result.valid, version: validator.version, errors: result.errors ?? null };
 }
