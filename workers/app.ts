@@ -84,7 +84,13 @@ export function createApp(): OpenAPIHono<AppEnv> {
       log.error("config_invalid", { problems: error.problems.join("; ") });
       return c.json(errorBody("INTERNAL", error.message, requestId), 500);
     }
-    log.error("unhandled_error", { path: c.req.path, ...describeError(error) });
+    const described = describeError(error);
+    // A write for a user whose account was erased mid-request: their rows' foreign key to users is gone.
+    if (described.db_code === "23503" && String(described.db_constraint ?? "").endsWith("_user_id_fkey")) {
+      log.warn("user_gone_during_request", { path: c.req.path });
+      return c.json(errorBody("CONFLICT", "the account no longer exists", requestId), 409);
+    }
+    log.error("unhandled_error", { path: c.req.path, ...described });
     return c.json(errorBody("INTERNAL", "internal error", requestId), 500);
   });
   return app;

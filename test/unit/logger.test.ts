@@ -22,6 +22,10 @@ describe("logger", () => {
     expect(described).toEqual({ error_name: "DatabaseError", db_code: "22P02", db_constraint: undefined });
     expect(JSON.stringify(described)).not.toMatch(/athlete-secret-id|61\.5|params/);
     expect(describeError(new Error("Failed query: select 1\nparams: 61.5"))).toEqual({ error_name: "Error" });
-    expect(describeError(new Error("oura sleep document: HTTP 503"))).toMatchObject({ error_message: "oura sleep document: HTTP 503" });
+    expect(describeError(new Error("unexpected: token=abc123"))).toEqual({ error_name: "Error" });
+    const vendor = Object.assign(new Error("oura sleep document: HTTP 503"), { name: "VendorError" });
+    expect(describeError(vendor)).toMatchObject({ error_message: "oura sleep document: HTTP 503" });
+    const lost = new Error("Failed query: select 1\nparams: 61.5", { cause: new Error("Connection terminated unexpectedly") });
+    expect(describeError(lost)).toEqual({ error_name: "Error", error_message: "Connection terminated unexpectedly" });
   });
 });

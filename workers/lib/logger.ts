@@ -31,6 +31,10 @@ export function createLogger(base: LogFields = {}): Logger {
 }
 
 const SQLSTATE = /^[0-9A-Z]{5}$/;
+// Only the project's own error classes write messages known to hold no secrets or values; anything
+// else is logged by name, unless it is a recognisable connection failure.
+const SAFE_MESSAGE = /^(VendorError|PermanentError|RetryableError|ConfigError|TokenInvalid|ApiError)$/;
+const DRIVER_MESSAGE = /^(Connection terminated|connect ECONNREFUSED|Connection timeout|timeout|WebSocket|Network connection lost)/i;
 
 /**
  * An error's class and a value-free description for logs. Database errors are reduced to their
@@ -44,12 +48,10 @@ export function describeError(error: unknown): LogFields {
       e instanceof Error && typeof (e as { code?: unknown }).code === "string" && SQLSTATE.test((e as unknown as { code: string }).code),
   );
   if (database) return { error_name: "DatabaseError", db_code: database.code, db_constraint: database.constraint };
-  // A failed query whose cause is no SQL error (connection lost, timeout): the driver's own message
-  // carries no parameters and is what an operator needs.
-  if (error.message.startsWith("Failed query")) {
-    return error.cause instanceof Error
-      ? { error_name: error.cause.name, error_message: error.cause.message.slice(0, 200) }
-      : { error_name: error.name };
-  }
-  return { error_name: error.name, error_message: error.message.slice(0, 200) };
+  // A failed query whose cause is no SQL error (connection lost, timeout): the driver's message is
+  // what an operator needs, and it carries no parameters.
+  const cause = error.message.startsWith("Failed query") && error.cause instanceof Error ? error.cause : error;
+  return SAFE_MESSAGE.test(cause.name) || DRIVER_MESSAGE.test(cause.message)
+    ? { error_name: cause.name, error_message: cause.message.slice(0, 200) }
+    : { error_name: cause.name };
 }
