@@ -1,5 +1,6 @@
-// Dead letters live in Postgres with their reason, so operators can count and replay them
-// (scripts/replay-dead-letters.ts). Used by consumers for poison messages and by the DLQ consumers.
+// Dead letters live in Postgres with their reason, so operators can count them and replay them
+// (replayed_at marks a replay; the replay tool belongs to the operations work). Used by consumers for
+// poison messages and by the DLQ consumers.
 import { sql } from "drizzle-orm";
 import type { Database } from "../lib/db";
 import { deadLetters } from "../../db/schema";
