@@ -16,10 +16,13 @@
 //   snapshots(date TEXT PRIMARY KEY, computed_at TEXT, body TEXT)
 //                                                           latest snapshot per date (API item JSON),
 //                                                           the newest CACHE_DAYS dates
-//   audit_outbox(id INTEGER PRIMARY KEY, entry TEXT)        audit rows of reads served while Postgres
-//                                                           was unreachable (pseudonyms, no values)
+//   audit_outbox(id INTEGER PRIMARY KEY, entry TEXT)        audit rows not yet in Postgres: reads served
+//                                                           from this cache (written here in the same
+//                                                           call that serves them) and reads served while
+//                                                           Postgres was unreachable (pseudonyms, no values)
 // Alarm: set when work is pending; fires COALESCE_MS after the first request of a burst, so several
-// messages for one user within that window become one recompute. Failed work retries every RETRY_MS.
+// messages for one user within that window become one recompute, and AUDIT_FLUSH_MS after the first
+// outbox row, so a burst of reads becomes one insert. Failed work retries every RETRY_MS.
 import { DurableObject } from "cloudflare:workers";
 import { auditLog } from "../db/schema";
 import { loadConfig, type Env } from "../workers/env";
@@ -27,6 +30,7 @@ import type { AuditAction } from "../workers/lib/audit";
 import type { RequestUser } from "../workers/lib/context";
 import { openDb, type DbHandle } from "../workers/lib/db";
 import { createLogger, describeError } from "../workers/lib/logger";
+import { ALGORITHM_VERSION } from "../workers/readiness";
 import { recomputeReadiness, type ReadinessSnapshot, type RecomputeOutcome } from "../workers/insights/recompute";
 import { identityStub, readinessClient } from "./client";
 
@@ -34,6 +38,7 @@ export const COALESCE_MS = 1_500;
 const CACHE_DAYS = 120;
 const RETRY_MS = 30_000;
 const AUDIT_FLUSH_BATCH = 500;
+const AUDIT_FLUSH_MS = 1_000;
 
 /** An audit row kept until Postgres answers; `at` is when the read happened. */
 export interface DeferredAuditEntry {
@@ -43,6 +48,12 @@ export interface DeferredAuditEntry {
   subjectRef: string | null;
   resource: string;
   requestId?: string;
+}
+
+/** A cache read: `audited` when the snapshot is current and its read is already in the outbox. */
+export interface ServedSnapshot {
+  snapshot: ReadinessSnapshot | null;
+  audited: boolean;
 }
 
 export interface ReadinessStats {
@@ -113,6 +124,20 @@ export class UserReadiness extends DurableObject<Env> {
     return row ? (JSON.parse(row.body) as ReadinessSnapshot) : null;
   }
 
+  /**
+   * Serves a cached snapshot of the current model and records its read in the outbox in the same
+   * call: the row is in this object's storage (durable) before the caller can answer, and reaches
+   * audit_log with the next flush. A miss or an older model's snapshot is returned unaudited: the
+   * caller goes on to Postgres and audits the read there.
+   */
+  async serveSnapshot(date: string, read: DeferredAuditEntry): Promise<ServedSnapshot> {
+    const snapshot = await this.getSnapshot(date);
+    if (snapshot?.algorithm_version !== ALGORITHM_VERSION) return { snapshot, audited: false };
+    this.sql().exec("INSERT INTO audit_outbox (entry) VALUES (?)", JSON.stringify(read));
+    await this.scheduleWork(AUDIT_FLUSH_MS);
+    return { snapshot, audited: true };
+  }
+
   /** Keeps snapshots read from Postgres, so that they can be served while Postgres is down. */
   async cacheSnapshots(snapshots: ReadinessSnapshot[]): Promise<void> {
     this.cache(snapshots);
@@ -158,7 +183,7 @@ export class UserReadiness extends DurableObject<Env> {
     await this.flushDeferredAudit().catch(() => undefined);
     const subject = this.getMeta("subject");
     if (subject) await identityStub(this.env, subject).erase();
-    for (const socket of this.ctx.getWebSockets()) socket.close(1000, "account erased");
+    for (const socket of this.ctx.getWebSockets()) closeQuietly(socket, 1000, "account erased");
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
     this.schemaReady = false;
@@ -180,12 +205,8 @@ export class UserReadiness extends DurableObject<Env> {
   override async webSocketMessage(): Promise<void> {}
 
   override async webSocketClose(socket: WebSocket, code: number): Promise<void> {
-    try {
-      // 1005/1006 are reserved (no code / abnormal) and cannot be sent back.
-      socket.close(code === 1005 || code === 1006 ? 1000 : code, "closing");
-    } catch {
-      /* already closed by the runtime */
-    }
+    // 1005/1006 are reserved (no code / abnormal) and cannot be sent back.
+    closeQuietly(socket, code === 1005 || code === 1006 ? 1000 : code, "closing");
   }
 
   private async recomputePending(): Promise<void> {
@@ -265,7 +286,8 @@ export class UserReadiness extends DurableObject<Env> {
   }
 
   private broadcast(snapshots: readonly ReadinessSnapshot[]): void {
-    const sockets = this.ctx.getWebSockets();
+    // A socket whose client has gone (closing or closed) cannot be sent to; the client reconnects.
+    const sockets = this.ctx.getWebSockets().filter((socket) => socket.readyState === WebSocket.READY_STATE_OPEN);
     if (sockets.length === 0) return;
     for (const snapshot of snapshots) {
       const message = JSON.stringify({ type: "readiness", snapshot });
@@ -273,7 +295,7 @@ export class UserReadiness extends DurableObject<Env> {
         try {
           socket.send(message);
         } catch {
-          /* a closing socket: the client reconnects */
+          /* closed between the check and the send */
         }
       }
     }
@@ -297,5 +319,18 @@ export class UserReadiness extends DurableObject<Env> {
 
   private setMeta(key: string, value: string): void {
     this.sql().exec("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", key, value);
+  }
+}
+
+/**
+ * Closes a socket unless it is already closed: the runtime answers a client's close itself, and
+ * closing (or sending to) a socket after that throws.
+ */
+function closeQuietly(socket: WebSocket, code: number, reason: string): void {
+  if (socket.readyState === WebSocket.READY_STATE_CLOSED) return;
+  try {
+    socket.close(code, reason);
+  } catch {
+    /* closed meanwhile */
   }
 }

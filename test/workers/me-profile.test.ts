@@ -1,7 +1,8 @@
 // GET/PATCH /v1/me: provisioning on first use, the time zone and its validation.
 import { SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { auditRows, newUser } from "./readiness-fixtures";
+import { todayIn } from "../../workers/lib/calendar";
+import { auditRows, newUser, utcToday } from "./readiness-fixtures";
 import { bearer } from "./sim";
 
 interface Profile {
@@ -58,6 +59,18 @@ describe("PATCH /v1/me", () => {
     expect(await auditRows(user.auditRef)).toEqual([
       { action: "update_profile", resource: "users.timezone", actor_ref: user.auditRef, request_id: res.headers.get("x-request-id") },
     ]);
+  });
+
+  it("applies the new time zone to the very next request", async () => {
+    const user = await newUser();
+    // A zone whose date differs from UTC's now: a day ahead in the UTC afternoon, a day behind before.
+    const ahead = new Date().getUTCHours() >= 12;
+    const timezone = ahead ? "Pacific/Kiritimati" : "Etc/GMT+12";
+    expect((await patch(user.auth, JSON.stringify({ timezone }))).status).toBe(200);
+    // Ahead: the zone's today is a valid date (no data yet → 404). Behind: UTC's today is in its future (400).
+    const date = ahead ? todayIn(timezone) : utcToday();
+    const res = await SELF.fetch(`http://hub.test/v1/me/readiness?date=${date}`, { headers: user.auth });
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe(ahead ? "NOT_FOUND" : "BAD_REQUEST");
   });
 
   it("refuses unknown time zones and malformed bodies with 400, changing nothing", async () => {

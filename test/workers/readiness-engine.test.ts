@@ -1,10 +1,12 @@
 // The readiness engine end to end in workerd: insights queue → UserReadiness DO → Postgres snapshots,
 // the DO's cache and live WebSockets, burst coalescing, erased users, and reads while Postgres is down.
 import { SELF, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import worker from "../../workers/index";
 import { identityMemory, readinessClient } from "../../durable-objects/client";
 import { addDays } from "../../workers/lib/calendar";
+import type { Env } from "../../workers/env";
+import { forgetVerifiedUser } from "../../workers/lib/users";
 import { computeReadinessSeries } from "../../workers/readiness";
 import { executionContext, testEnv, waitFor } from "./helpers";
 import { bearer } from "./sim";
@@ -55,6 +57,23 @@ describe("insights message → readiness snapshot", () => {
     expect(Object.keys(pushed.snapshot).sort()).toEqual(
       ["algorithm_version", "baseline", "components", "computed_at", "confidence", "date", "level", "score"],
     );
+    live.socket.close(1000, "done");
+  });
+
+  it("keeps pushing to open sockets after another client disconnected at once", async () => {
+    const user = await newUser();
+    const today = utcToday();
+    await writeNights(user.id, steadyNights(today, 30));
+    const gone = await openLive(user.auth);
+    gone.socket.close(1000, "bye");
+    const live = await openLive(user.auth);
+
+    const stub = readinessClient(testEnv, user.id);
+    await stub.requestRecompute(user.id, [today]);
+    await runDurableObjectAlarm(stub);
+    const pushed = await waitFor(async () => live.messages.find((m) => m.snapshot.date === today));
+    expect(pushed.type).toBe("readiness");
+    expect((await stub.stats()).pendingDates).toEqual([]);
     live.socket.close(1000, "done");
   });
 
@@ -124,34 +143,60 @@ describe("insights message → readiness snapshot", () => {
 });
 
 describe("reads while Postgres is down", () => {
-  it("answers GET /v1/me/readiness from the Durable Object cache, and its audit row arrives later", async () => {
+  const down = { ...testEnv, DATABASE_URL: "postgres://hub:wrong@127.0.0.1:1/hub" };
+  const readiness = (auth: Record<string, string>, env: Env, query = "", requestId = crypto.randomUUID()) =>
+    worker.fetch(new Request(`http://hub.test/v1/me/readiness${query}`, { headers: { ...auth, "x-request-id": requestId } }), env, executionContext());
+
+  /** A user with a cached snapshot of today, known to this isolate and to the subject's identity instance. */
+  async function warmUser() {
     const user = await newUser();
-    const today = utcToday();
-    await writeNights(user.id, steadyNights(today, 30));
-    const warm = await SELF.fetch("http://hub.test/v1/me/readiness", { headers: user.auth });
+    await writeNights(user.id, steadyNights(utcToday(), 30));
+    const warm = await readiness(user.auth, testEnv);
     expect(warm.status).toBe(200);
     const snapshot = await warm.json();
     await waitFor(async () => (await identityMemory(testEnv, user.sub).recall()) ?? undefined);
+    return { user, snapshot };
+  }
 
-    const down = { ...testEnv, DATABASE_URL: "postgres://hub:wrong@127.0.0.1:1/hub" };
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  it("answers a cached read without Postgres; its audit row is durable at once and reaches audit_log later", async () => {
+    const { user, snapshot } = await warmUser();
+    const logged: string[] = [];
+    for (const level of ["log", "warn", "error"] as const) {
+      vi.spyOn(console, level).mockImplementation((line: unknown) => void logged.push(String(line)));
+    }
     const requestId = `pg-down-${crypto.randomUUID()}`;
-    const res = await worker.fetch(
-      new Request("http://hub.test/v1/me/readiness", { headers: { ...user.auth, "x-request-id": requestId } }),
-      down,
-      executionContext(),
-    );
+    const res = await readiness(user.auth, down, "", requestId);
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual(snapshot);
+    // Neither the user nor the audit row needed Postgres: no attempt failed, nothing fell back.
+    expect(logged.filter((line) => line.includes(requestId))).toEqual([]);
 
-    // The read is audited all the same: the DO held the row until Postgres answered.
+    // Written before the answer: in the object's outbox, or already flushed to audit_log.
+    const held = await runInDurableObject(readinessClient(testEnv, user.id), async (_instance: unknown, state: DurableObjectState) =>
+      state.storage.sql.exec<{ entry: string }>("SELECT entry FROM audit_outbox").toArray()
+        .some((row) => (JSON.parse(row.entry) as { requestId?: string }).requestId === requestId));
+    const flushed = (await auditRows(user.auditRef)).some((r) => r.request_id === requestId);
+    expect(held || flushed).toBe(true);
+
+    const audited = await waitFor(async () => (await auditRows(user.auditRef)).find((r) => r.request_id === requestId));
+    expect(audited).toMatchObject({ action: "read", resource: "readiness_snapshots", actor_ref: user.auditRef });
+  });
+
+  it("identifies a user this isolate has not cached from the subject's remembered identity", async () => {
+    const { user, snapshot } = await warmUser();
+    forgetVerifiedUser(user.id);
+    const requestId = `pg-down-${crypto.randomUUID()}`;
+    const res = await readiness(user.auth, down, "", requestId);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual(snapshot);
     const audited = await waitFor(async () => (await auditRows(user.auditRef)).find((r) => r.request_id === requestId));
     expect(audited).toMatchObject({ action: "read", resource: "readiness_snapshots", actor_ref: user.auditRef });
 
-    const uncached = await worker.fetch(
-      new Request(`http://hub.test/v1/me/readiness?date=${addDays(today, -1)}`, { headers: user.auth }),
-      down,
-      executionContext(),
-    );
+    const uncached = await readiness(user.auth, down, `?date=${addDays(utcToday(), -1)}`);
     expect(uncached.status).toBe(503);
     expect(((await uncached.json()) as { error: { code: string } }).error.code).toBe("UNAVAILABLE");
   });
@@ -166,8 +211,7 @@ describe("reads while Postgres is down", () => {
 
   it("refuses with 503 a verified user it has never seen", async () => {
     const auth = await bearer(`never-seen-${crypto.randomUUID()}`);
-    const down = { ...testEnv, DATABASE_URL: "postgres://hub:wrong@127.0.0.1:1/hub" };
-    const res = await worker.fetch(new Request("http://hub.test/v1/me/readiness", { headers: auth }), down, executionContext());
+    const res = await readiness(auth, down);
     expect(res.status).toBe(503);
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe("UNAVAILABLE");
   });

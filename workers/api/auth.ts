@@ -36,8 +36,9 @@ export function requireUser(): MiddlewareHandler<AppEnv> {
       throw new ApiError("UNAUTHORIZED", "token claim sub invalid", challenge);
     }
     await enforceRateLimit(c.env.USER_RATE_LIMITER, `user:${subject}`);
-    // Postgres down: the subject is identified from the mapping remembered outside it (lib/users.ts).
-    c.set("user", await identifyUser(c.var.database().db, subject, {
+    // Cached subjects need no Postgres; Postgres down: the subject is identified from the mapping
+    // remembered outside it (lib/users.ts).
+    c.set("user", await identifyUser(() => c.var.database().db, subject, {
       memory: identityMemory(c.env, subject),
       waitUntil: (work) => c.executionCtx.waitUntil(work),
       log: c.var.log,

@@ -7,6 +7,7 @@ import { audit } from "../lib/audit";
 import { isTimeZone } from "../lib/calendar";
 import type { AppEnv } from "../lib/context";
 import { ApiError } from "../lib/errors";
+import { forgetVerifiedUser } from "../lib/users";
 import { errorResponse } from "./biometrics";
 
 const profileSchema = z.object({
@@ -61,6 +62,8 @@ export function registerMeRoutes(app: OpenAPIHono<AppEnv>): void {
     const { rows } = await c.var.database().db.execute<Profile>(sql`
       UPDATE users SET timezone = ${timezone} WHERE id = ${c.var.user.id} RETURNING ${profileColumns}`);
     const profile = found(rows[0]);
+    // This isolate's next request sees the new time zone at once (others within the cache TTL).
+    forgetVerifiedUser(c.var.user.id);
     await auditProfileUpdate(c);
     return c.json(profile, 200);
   });

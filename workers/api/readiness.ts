@@ -2,7 +2,10 @@
 //
 // GET /v1/me/readiness reads, in order: the user's Durable Object cache (no Postgres needed, so it
 // answers during an outage), Postgres readiness_snapshots (and warms the cache with what it found),
-// and when there is data but no snapshot, a compute on the spot by the Durable Object.
+// and when there is data but no snapshot, a compute on the spot by the Durable Object. A cache hit
+// touches no Postgres at all: the user comes from the isolate's cache (lib/users.ts) and the read's
+// audit row is written to the object's outbox by the call that serves the snapshot, from where the
+// object flushes it to audit_log about a second later.
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { sql } from "drizzle-orm";
@@ -117,9 +120,7 @@ export function registerReadinessRoutes(app: OpenAPIHono<AppEnv>): void {
     const today = todayIn(c.var.user.timezone);
     const date = c.req.valid("query").date ?? today;
     if (date > today) throw new ApiError("BAD_REQUEST", "date is after today in the user's time zone");
-    const snapshot = await readinessOf(c, date);
-    await auditRead(c, "readiness_snapshots");
-    return c.json(snapshot, 200);
+    return c.json(await readinessOf(c, date), 200);
   });
 
   app.openapi(historyRoute, async (c) => {
@@ -147,12 +148,25 @@ interface StoredReadiness {
   hasData: boolean;
 }
 
-/** The date's snapshot: cache, then Postgres, then computed on the spot; 404 when the user has no data. */
+/** The date's snapshot, its read audited: cache, then Postgres, then computed on the spot. */
 async function readinessOf(c: Context<AppEnv>, date: string): Promise<ReadinessSnapshot> {
+  const { auditRef } = c.var.user;
+  const served = await readinessClient(c.env, c.var.user.id).serveSnapshot(date, {
+    at: new Date().toISOString(), actorRef: auditRef, action: "read", subjectRef: auditRef,
+    resource: "readiness_snapshots", requestId: c.var.requestId,
+  });
+  if (served.audited && served.snapshot) return served.snapshot;
+  const snapshot = await uncachedReadinessOf(c, date, served.snapshot);
+  await auditRead(c, "readiness_snapshots");
+  return snapshot;
+}
+
+/**
+ * Postgres, then computed on the spot; 404 when the user has no data. A cached snapshot of an older
+ * model is served only while Postgres (rescored by the recompute script) is down.
+ */
+async function uncachedReadinessOf(c: Context<AppEnv>, date: string, cached: ReadinessSnapshot | null): Promise<ReadinessSnapshot> {
   const readiness = readinessClient(c.env, c.var.user.id);
-  const cached = await readiness.getSnapshot(date);
-  // A snapshot of an older model is served only while Postgres (rescored by the recompute script) is down.
-  if (cached?.algorithm_version === ALGORITHM_VERSION) return cached;
 
   let stored: StoredReadiness;
   try {

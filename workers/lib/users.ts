@@ -5,6 +5,12 @@
 // kept outside Postgres (the caller's IdentityMemory: a Durable Object per subject, durable and shared
 // by every isolate), and when Postgres cannot be reached a verified subject is identified from it.
 // The write happens in the background, at most once per isolate for each (subject, user) value.
+//
+// Verified subjects are also cached in the isolate for VERIFIED_USER_TTL_MS (30 s), so that a read
+// served from the Durable Object cache needs no Postgres at all. The price: another isolate may act
+// for up to 30 s on a time zone changed meanwhile, or for a user erased meanwhile (whose writes then
+// fail on the users foreign key and whose reads find nothing). PATCH /v1/me and erasure forget the
+// entry in their own isolate at once (forgetVerifiedUser).
 import { sql } from "drizzle-orm";
 import type { Database } from "./db";
 import type { RequestUser } from "./context";
@@ -36,11 +42,41 @@ const MAX_REMEMBERED_IN_ISOLATE = 10_000;
 /** subject → JSON of the user last written to the memory from this isolate. */
 const writtenFromIsolate = new Map<string, string>();
 
-/** The token subject's user: provisioned in Postgres, or remembered when Postgres is unreachable. */
-export async function identifyUser(db: Database, subject: string, options: IdentifyOptions): Promise<RequestUser> {
+export const VERIFIED_USER_TTL_MS = 30_000;
+const MAX_VERIFIED_IN_ISOLATE = 10_000;
+/** subject → the user provisioned from Postgres for it, and until when that may be reused. */
+const verifiedInIsolate = new Map<string, { user: RequestUser; expiresAt: number }>();
+
+function cachedUser(subject: string): RequestUser | undefined {
+  const entry = verifiedInIsolate.get(subject);
+  if (!entry) return undefined;
+  if (entry.expiresAt > Date.now()) return entry.user;
+  verifiedInIsolate.delete(subject);
+  return undefined;
+}
+
+function cacheUser(subject: string, user: RequestUser): void {
+  if (verifiedInIsolate.size >= MAX_VERIFIED_IN_ISOLATE) verifiedInIsolate.clear();
+  verifiedInIsolate.set(subject, { user, expiresAt: Date.now() + VERIFIED_USER_TTL_MS });
+}
+
+/** Drops the user from this isolate's cache (profile changed, account erased). */
+export function forgetVerifiedUser(userId: string): void {
+  for (const [subject, entry] of verifiedInIsolate) {
+    if (entry.user.id === userId) verifiedInIsolate.delete(subject);
+  }
+}
+
+/**
+ * The token subject's user: cached in the isolate, else provisioned in Postgres (opened only then),
+ * else remembered when Postgres is unreachable.
+ */
+export async function identifyUser(database: () => Database, subject: string, options: IdentifyOptions): Promise<RequestUser> {
+  const cached = cachedUser(subject);
+  if (cached) return cached;
   let user: RequestUser;
   try {
-    user = await provisionUser(db, subject);
+    user = await provisionUser(database(), subject);
   } catch (error) {
     const remembered = await options.memory.recall().catch(() => null);
     if (!remembered) {
@@ -50,6 +86,7 @@ export async function identifyUser(db: Database, subject: string, options: Ident
     options.log.warn("user_identified_from_memory", describeError(error));
     return remembered;
   }
+  cacheUser(subject, user);
   const value = JSON.stringify(user);
   if (writtenFromIsolate.get(subject) !== value) {
     options.waitUntil(

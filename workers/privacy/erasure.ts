@@ -16,6 +16,7 @@ import { ApiError } from "../lib/errors";
 import type { RequestUser } from "../lib/context";
 import type { Database } from "../lib/db";
 import type { Logger } from "../lib/logger";
+import { forgetVerifiedUser } from "../lib/users";
 import type { Vendor } from "../vendors/types";
 
 export interface ErasureContext {
@@ -39,6 +40,7 @@ export async function eraseUser(ctx: ErasureContext, user: RequestUser): Promise
     throw new ApiError("UNAVAILABLE", "the readiness store could not be reached; nothing was erased, retry");
   });
   const subject = await deleteRows(ctx, user);
+  forgetVerifiedUser(user.id);
   // Again after the rows are gone: a recompute running meanwhile may have cached a snapshot, and the
   // subject's identity instance may have been written by a request that raced this one.
   await Promise.all([
