@@ -4,7 +4,7 @@
 // per key set URL, counted from the previous unknown-kid refetch (not from the routine fetch), so a
 // rotation at the identity provider is picked up at once while a flood of made-up `kid`s costs at most
 // one fetch per cooldown.
-import { createLocalJWKSet, errors, jwtVerify, type JSONWebKeySet, type JWTPayload } from "jose";
+import { createLocalJWKSet, decodeProtectedHeader, errors, jwtVerify, type JSONWebKeySet, type JWTPayload } from "jose";
 
 export const ALLOWED_ALGORITHMS = ["RS256", "ES256"];
 const CACHE_TTL_MS = 10 * 60_000;
@@ -42,7 +42,37 @@ export class TokenInvalid extends Error {
 }
 
 /** Verifies signature, algorithm, iss, aud, exp and nbf; throws TokenInvalid with a client-safe reason. */
+// Tokens already verified in this isolate, by their exact text and the options they passed. A hit
+// skips only the signature check of identical bytes: expiry and not-before are checked on every use,
+// an entry lives at most VERIFIED_TTL_MS, and it is honoured only while its signing key is still in
+// the cached key set (a rotation that drops a key refuses its tokens at once).
+const VERIFIED_TTL_MS = 60_000;
+const VERIFIED_MAX = 5_000;
+const verified = new Map<string, { payload: JWTPayload; until: number; kid: string | undefined }>();
+
+function keyStillPublished(jwksUrl: string, kid: string | undefined): boolean {
+  return keyCache.get(jwksUrl)?.keys.keys.some((key) => key.kid === kid) ?? false;
+}
+
+function stillValid(payload: JWTPayload, nowSeconds: number): boolean {
+  return (payload.exp === undefined || nowSeconds <= payload.exp + CLOCK_SKEW_SECONDS)
+    && (payload.nbf === undefined || nowSeconds >= payload.nbf - CLOCK_SKEW_SECONDS);
+}
+
 export async function verifyJwt(token: string, opts: VerifyOptions): Promise<JWTPayload> {
+  const cacheKey = `${opts.jwksUrl} ${opts.issuer} ${opts.audience} ${(opts.algorithms ?? ALLOWED_ALGORITHMS).join(",")} ${(opts.requiredClaims ?? []).join(",")} ${token}`;
+  const hit = verified.get(cacheKey);
+  if (hit && hit.until > Date.now() && stillValid(hit.payload, Date.now() / 1000) && keyStillPublished(opts.jwksUrl, hit.kid)) {
+    return hit.payload;
+  }
+  if (hit) verified.delete(cacheKey);
+  const payload = await verifyJwtUncached(token, opts);
+  if (verified.size >= VERIFIED_MAX) verified.delete(verified.keys().next().value!);
+  verified.set(cacheKey, { payload, until: Date.now() + VERIFIED_TTL_MS, kid: decodeProtectedHeader(token).kid });
+  return payload;
+}
+
+async function verifyJwtUncached(token: string, opts: VerifyOptions): Promise<JWTPayload> {
   let cached = keyCache.get(opts.jwksUrl);
   const stale = !cached || Date.now() - cached.fetchedAt > CACHE_TTL_MS;
   if (stale) cached = await fetchKeys(opts.jwksUrl);
@@ -88,5 +118,6 @@ function toTokenInvalid(error: unknown): TokenInvalid {
 /** Test hook: forget cached key sets (e.g. after the identity provider rotated keys). */
 export function clearJwksCache(): void {
   keyCache.clear();
+  verified.clear();
   lastUnknownKidRefetch.clear();
 }
