@@ -1,7 +1,7 @@
 // `npm run dev` as a developer meets it: starts from the repo, prints a URL, a demo token and curl
 // lines, answers /health and /health/ready, the printed curl lines work, and a signal stops it all.
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -9,6 +9,8 @@ import { freePort } from "../../scripts/lib/ports";
 
 describe("npm run dev", () => {
   const dataDir = mkdtempSync(join(tmpdir(), "hph-dev-smoke-"));
+  // Reachable by the unprivileged Postgres account, so the cluster lives here and goes with it.
+  chmodSync(dataDir, 0o755);
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
   it("serves the hub with a seeded demo athlete and stops cleanly", async () => {
