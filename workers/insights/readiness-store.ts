@@ -2,7 +2,7 @@
 // Written against the driver's `Pool.query`, so the Worker (Durable Object) and the Node recompute
 // script (scripts/recompute-readiness.ts) run exactly the same SQL.
 import type { Pool } from "@neondatabase/serverless";
-import type { DailyReadinessInput, ReadinessResult, Source } from "../readiness";
+import type { DailyReadinessInput, ReadinessResult } from "../readiness";
 
 export type SqlClient = Pick<Pool, "query">;
 
@@ -14,15 +14,6 @@ export function toSnapshot(result: ReadinessResult, computedAt: string): Readine
   return { ...item, computed_at: computedAt };
 }
 
-interface HistoryRow {
-  date: string;
-  source: Source;
-  rmssd_ms: number | null;
-  sdnn_ms: number | null;
-  resting_hr_bpm: number | null;
-  total_sleep_s: number | null;
-  efficiency_pct: number | null;
-}
 
 /**
  * Every hrv_daily and sleep_daily row of the user between `from` and `to` (inclusive), merged per
@@ -34,7 +25,7 @@ export async function loadReadinessHistory(
   from: string,
   to: string,
 ): Promise<DailyReadinessInput[]> {
-  const { rows } = await client.query<HistoryRow>(
+  const { rows } = await client.query<DailyReadinessInput>(
     `SELECT to_char(date, 'YYYY-MM-DD') AS date, source,
             h.rmssd_ms, h.sdnn_ms, h.resting_hr_bpm, s.total_sleep_s, s.efficiency_pct
        FROM (SELECT date, source, rmssd_ms, sdnn_ms, resting_hr_bpm FROM hrv_daily
