@@ -2,7 +2,7 @@
 // the day's main night alone decides the daily rows (or removes them when the day has none).
 import { deleteDay, deleteHrvDay, upsertHrvDays, upsertSleepDays, upsertSleepSessions } from "../lib/daily-rows";
 import type { CanonicalNights, Vendor } from "../vendors/types";
-import type { Tx } from "./store";
+import { deleteSessions, deleteVendorDocuments, sessionDates, type Tx } from "./store";
 
 export async function writeDay(tx: Tx, userId: string, source: Vendor, date: string, nights: CanonicalNights): Promise<void> {
   await upsertSleepSessions(tx, userId, nights.sessions);
@@ -22,4 +22,16 @@ export function uniqueDates(...groups: Iterable<string>[]): string[] {
   const all = new Set<string>();
   for (const group of groups) for (const date of group) all.add(date);
   return [...all].sort();
+}
+
+export type RebuildDay = (tx: Tx, userId: string, date: string) => Promise<void>;
+
+/** Drops sleep documents and their sessions, then rebuilds every day they stood on; returns those days. */
+export async function removeSleeps(tx: Tx, userId: string, vendor: Vendor, ids: readonly string[], rebuildDay: RebuildDay): Promise<string[]> {
+  const previous = await sessionDates(tx, userId, vendor, ids);
+  await deleteVendorDocuments(tx, userId, vendor, "sleep", ids);
+  await deleteSessions(tx, userId, vendor, ids);
+  const dates = uniqueDates(previous.values());
+  for (const date of dates) await rebuildDay(tx, userId, date);
+  return dates;
 }

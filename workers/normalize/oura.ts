@@ -5,9 +5,9 @@ import { addDays } from "../lib/calendar";
 import { VendorError } from "../vendors/http";
 import { fetchOuraSleep, listOuraSleep, ouraNightsToCanonical, ouraSleepSchema, ouraSleepToCanonical, type OuraSleep } from "../vendors/oura";
 import { upsertSleepSessions } from "../lib/daily-rows";
-import { uniqueDates, writeDay } from "./days";
+import { removeSleeps, uniqueDates, writeDay } from "./days";
 import {
-  deleteSessions, deleteVendorDocuments, loadVendorDocuments, putVendorDocuments, sessionDates, sessionIdsBetween, type Tx,
+  loadVendorDocuments, putVendorDocuments, sessionDates, sessionIdsBetween, type Tx,
 } from "./store";
 import type { VendorNormalizer } from "./types";
 
@@ -32,26 +32,17 @@ async function storeSleeps(tx: Tx, userId: string, docs: readonly OuraSleep[]): 
   return dates;
 }
 
-async function removeSleeps(tx: Tx, userId: string, ids: readonly string[]): Promise<string[]> {
-  const previous = await sessionDates(tx, userId, "oura", ids);
-  await deleteVendorDocuments(tx, userId, "oura", SLEEP, ids);
-  await deleteSessions(tx, userId, "oura", ids);
-  const dates = uniqueDates(previous.values());
-  for (const date of dates) await rebuildDay(tx, userId, date);
-  return dates;
-}
-
 export const ouraNormalizer: VendorNormalizer = {
   maps: (objectType) => objectType === SLEEP,
 
   async applyEvent(tx, api, userId, event) {
-    if (event.action === "delete") return removeSleeps(tx, userId, [event.object_id]);
+    if (event.action === "delete") return removeSleeps(tx, userId, "oura", [event.object_id], rebuildDay);
     let doc: OuraSleep;
     try {
       doc = await fetchOuraSleep(api.baseUrl, api.accessToken, event.object_id, api.fetchImpl);
     } catch (error) {
       // Gone at the vendor by the time we asked: the latest state is "deleted".
-      if (error instanceof VendorError && error.kind === "not_found") return removeSleeps(tx, userId, [event.object_id]);
+      if (error instanceof VendorError && error.kind === "not_found") return removeSleeps(tx, userId, "oura", [event.object_id], rebuildDay);
       throw error;
     }
     return storeSleeps(tx, userId, [doc]);
@@ -65,6 +56,6 @@ export const ouraNormalizer: VendorNormalizer = {
     // Documents stored for the range that the vendor no longer lists were deleted there (a missed webhook).
     const listed = new Set(docs.map((doc) => doc.id));
     const gone = (await sessionIdsBetween(tx, userId, "oura", startDate, endDate)).filter((id) => !listed.has(id));
-    return uniqueDates(stored, await removeSleeps(tx, userId, gone));
+    return uniqueDates(stored, await removeSleeps(tx, userId, "oura", gone, rebuildDay));
   },
 };

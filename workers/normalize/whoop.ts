@@ -9,9 +9,9 @@ import {
   fetchWhoopRecovery, fetchWhoopSleep, listWhoopRecovery, listWhoopSleep, whoopNightsToCanonical, whoopRecoverySchema,
   whoopSleepDate, whoopSleepSchema, whoopSleepToCanonical, type WhoopRecovery, type WhoopSleep,
 } from "../vendors/whoop";
-import { uniqueDates, writeDay } from "./days";
+import { removeSleeps, uniqueDates, writeDay } from "./days";
 import {
-  deleteSessions, deleteVendorDocuments, loadVendorDocuments, putVendorDocuments, sessionDates, sessionIdsBetween, type Tx,
+  deleteVendorDocuments, loadVendorDocuments, putVendorDocuments, sessionDates, sessionIdsBetween, type Tx,
 } from "./store";
 import type { VendorApi, VendorNormalizer } from "./types";
 
@@ -46,15 +46,6 @@ async function store(tx: Tx, userId: string, sleeps: readonly WhoopSleep[], reco
   return dates;
 }
 
-async function removeSleeps(tx: Tx, userId: string, ids: readonly string[]): Promise<string[]> {
-  const previous = await sessionDates(tx, userId, "whoop", ids);
-  await deleteVendorDocuments(tx, userId, "whoop", SLEEP, ids);
-  await deleteSessions(tx, userId, "whoop", ids);
-  const dates = uniqueDates(previous.values());
-  for (const date of dates) await rebuildDay(tx, userId, date);
-  return dates;
-}
-
 /** Removes the stored recovery computed from this sleep (whatever its cycle). */
 async function removeRecoveryOf(tx: Tx, userId: string, sleepId: string): Promise<string[]> {
   await tx.delete(vendorRecords).where(sql`${vendorRecords.vendor} = 'whoop' AND ${vendorRecords.objectType} = ${RECOVERY}
@@ -78,7 +69,7 @@ async function currentSleep(api: VendorApi, id: string): Promise<WhoopSleep | nu
 
 async function applySleepEvent(tx: Tx, api: VendorApi, userId: string, sleepId: string, deleted: boolean): Promise<string[]> {
   const sleep = deleted ? null : await currentSleep(api, sleepId);
-  if (!sleep) return removeSleeps(tx, userId, [sleepId]);
+  if (!sleep) return removeSleeps(tx, userId, "whoop", [sleepId], rebuildDay);
   return store(tx, userId, [sleep], []);
 }
 
@@ -86,7 +77,7 @@ async function applySleepEvent(tx: Tx, api: VendorApi, userId: string, sleepId: 
 async function applyRecoveryEvent(tx: Tx, api: VendorApi, userId: string, sleepId: string, deleted: boolean): Promise<string[]> {
   if (deleted) return removeRecoveryOf(tx, userId, sleepId);
   const sleep = await currentSleep(api, sleepId);
-  if (!sleep) return uniqueDates(await removeRecoveryOf(tx, userId, sleepId), await removeSleeps(tx, userId, [sleepId]));
+  if (!sleep) return uniqueDates(await removeRecoveryOf(tx, userId, sleepId), await removeSleeps(tx, userId, "whoop", [sleepId], rebuildDay));
   let recovery: WhoopRecovery | null = null;
   try {
     recovery = await fetchWhoopRecovery(api.baseUrl, api.accessToken, sleep.cycle_id, api.fetchImpl);
@@ -122,6 +113,6 @@ export const whoopNormalizer: VendorNormalizer = {
     // Sleeps stored for the range that WHOOP no longer lists were deleted there (a missed webhook).
     const listed = new Set(sleeps.map((sleep) => sleep.id));
     const gone = (await sessionIdsBetween(tx, userId, "whoop", startDate, endDate)).filter((id) => !listed.has(id));
-    return uniqueDates(stored, await removeSleeps(tx, userId, gone));
+    return uniqueDates(stored, await removeSleeps(tx, userId, "whoop", gone, rebuildDay));
   },
 };
