@@ -6,6 +6,7 @@ import {
   HRV_SCORING, MIN_BASELINE_DAYS, MIN_RECENT_READINGS, RECENT_DAYS, RECENT_FENCE_ROBUST_SDS, ROBUST_SD_FLOOR,
 } from "./constants";
 import type { DailyHistory } from "./history";
+import { valuesIn } from "./history";
 import { choosePrimarySeries } from "./primary-source";
 import { clamp, mean, roundTo } from "./stats";
 import type { BaselineSummary, HrvComponent, HrvMetric } from "./types";
@@ -39,14 +40,15 @@ export function assessHrv(history: DailyHistory, windows: ReadinessWindows): Hrv
     };
   }
   const metric: HrvMetric = choice.key === "ln_sdnn" ? "ln_sdnn" : "ln_rmssd";
-  const baseline = robustBaseline(choice.baselineValues, ROBUST_SD_FLOOR.ln_hrv);
-  const recent = baseline ? winsorize(choice.recentValues, baseline, RECENT_FENCE_ROBUST_SDS) : choice.recentValues;
+  const baseline = robustBaseline(history, choice.series, windows.baseline, ROBUST_SD_FLOOR.ln_hrv);
+  const recentValues = valuesIn(history, choice.series, windows.recent);
+  const recent = baseline ? winsorize(recentValues, baseline, RECENT_FENCE_ROBUST_SDS) : recentValues;
   const recentMean = recent.length > 0 ? mean(recent) : null;
   const halfBand = baseline ? HRV_SCORING.bandSds * Math.max(baseline.sd, HRV_SCORING.sdFloor) : null;
 
   const reasons: string[] = [];
   if (!baseline) {
-    reasons.push(`hrv_baseline_too_short: ${choice.baselineValues.length} of ${MIN_BASELINE_DAYS} days`);
+    reasons.push(`hrv_baseline_too_short: ${choice.baselineDays} of ${MIN_BASELINE_DAYS} days`);
   }
   if (recent.length < MIN_RECENT_READINGS) {
     reasons.push(`too_few_recent_hrv_readings: ${recent.length} of ${MIN_RECENT_READINGS} in the last ${RECENT_DAYS} days`);
@@ -69,10 +71,10 @@ export function assessHrv(history: DailyHistory, windows: ReadinessWindows): Hrv
       recent_readings: recent.length,
       contribution: contribution === null ? null : roundTo(contribution, 1),
     },
-    summary: { source: choice.source, metric, days: choice.baselineValues.length },
+    summary: { source: choice.source, metric, days: choice.baselineDays },
     contribution,
     reasons,
-    baselineDays: choice.baselineValues.length,
+    baselineDays: choice.baselineDays,
     recentReadings: recent.length,
   };
 }

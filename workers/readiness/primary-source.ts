@@ -2,19 +2,20 @@
 // algorithms (and Apple reports SDNN, not RMSSD), so mixing them would move a baseline for reasons
 // that have nothing to do with the user.
 import { MIN_RECENT_READINGS, SOURCE_PREFERENCE } from "./constants";
-import type { DailyHistory, SeriesKey, SourceSeries } from "./history";
-import { valuesIn } from "./history";
+import type { DailyHistory, DailySeries, SeriesKey, SourceSeries } from "./history";
+import { countIn } from "./history";
 import type { Source } from "./types";
 import type { ReadinessWindows } from "./windows";
 
 export interface SeriesChoice {
   source: Source;
   key: SeriesKey;
-  series: Float64Array;
+  series: DailySeries;
   /** Every series of the chosen source, for metrics that must come from the same source. */
   sourceSeries: SourceSeries;
-  baselineValues: number[];
-  recentValues: number[];
+  /** Valid days in the baseline window and readings in the recent window. */
+  baselineDays: number;
+  recentReadings: number;
 }
 
 /**
@@ -31,17 +32,17 @@ export function choosePrimarySeries(
   for (const [source, sourceSeries] of history.bySource) {
     for (const [keyIndex, key] of keys.entries()) {
       const series = sourceSeries[key];
-      const baselineValues = valuesIn(history, series, windows.baseline);
-      const recentValues = valuesIn(history, series, windows.recent);
-      if (baselineValues.length === 0 && recentValues.length === 0) continue;
+      const baselineDays = countIn(history, series, windows.baseline);
+      const recentReadings = countIn(history, series, windows.recent);
+      if (baselineDays === 0 && recentReadings === 0) continue;
       const rank = [
-        recentValues.length >= MIN_RECENT_READINGS ? 0 : 1,
-        -baselineValues.length,
+        recentReadings >= MIN_RECENT_READINGS ? 0 : 1,
+        -baselineDays,
         keyIndex,
         SOURCE_PREFERENCE.indexOf(source),
       ];
       if (!best || ranksBefore(rank, best.rank)) {
-        best = { choice: { source, key, series, sourceSeries, baselineValues, recentValues }, rank };
+        best = { choice: { source, key, series, sourceSeries, baselineDays, recentReadings }, rank };
       }
     }
   }

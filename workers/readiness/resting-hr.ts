@@ -30,7 +30,7 @@ export function assessRestingHr(history: DailyHistory, windows: ReadinessWindows
       recentReadings: 0,
     };
   }
-  const baseline = robustBaseline(choice.baselineValues, ROBUST_SD_FLOOR.resting_hr_bpm);
+  const baseline = robustBaseline(history, choice.series, windows.baseline, ROBUST_SD_FLOOR.resting_hr_bpm);
   const tonight = valueOn(history, choice.series, windows.day);
   const contribution = baseline && tonight !== null ? restingHrPoints(tonight - baseline.mean) : null;
   return {
@@ -40,9 +40,9 @@ export function assessRestingHr(history: DailyHistory, windows: ReadinessWindows
       baseline: baseline ? roundTo(baseline.mean, 1) : null,
       contribution: contribution === null ? null : roundTo(contribution, 1),
     },
-    summary: { source: choice.source, days: choice.baselineValues.length },
+    summary: { source: choice.source, days: choice.baselineDays },
     contribution,
-    baselineDays: choice.baselineValues.length,
-    recentReadings: choice.recentValues.length,
+    baselineDays: choice.baselineDays,
+    recentReadings: choice.recentReadings,
   };
 }

@@ -4,7 +4,7 @@ import type { Assessment } from "./assessment";
 import { robustBaseline } from "./baseline";
 import { ROBUST_SD_FLOOR, SLEEP_SCORING } from "./constants";
 import type { DailyHistory } from "./history";
-import { valueOn, valuesIn } from "./history";
+import { valueOn } from "./history";
 import { choosePrimarySeries } from "./primary-source";
 import { clamp, roundTo } from "./stats";
 import type { SleepComponent } from "./types";
@@ -50,11 +50,8 @@ export function assessSleep(history: DailyHistory, windows: ReadinessWindows): A
     };
   }
   const efficiencySeries = choice.sourceSeries.efficiency_pct;
-  const baseline = robustBaseline(choice.baselineValues, ROBUST_SD_FLOOR.total_sleep_s);
-  const efficiencyBaseline = robustBaseline(
-    valuesIn(history, efficiencySeries, windows.baseline),
-    ROBUST_SD_FLOOR.efficiency_pct,
-  );
+  const baseline = robustBaseline(history, choice.series, windows.baseline, ROBUST_SD_FLOOR.total_sleep_s);
+  const efficiencyBaseline = robustBaseline(history, efficiencySeries, windows.baseline, ROBUST_SD_FLOOR.efficiency_pct);
   const slept = valueOn(history, choice.series, windows.day);
   const efficiency = valueOn(history, efficiencySeries, windows.day);
   const need = baseline ? sleepNeedSeconds(baseline.mean) : null;
@@ -74,9 +71,9 @@ export function assessSleep(history: DailyHistory, windows: ReadinessWindows): A
       efficiency_baseline_pct: efficiencyBaseline ? roundTo(efficiencyBaseline.mean, 1) : null,
       contribution: contribution === null ? null : roundTo(contribution, 1),
     },
-    summary: { source: choice.source, days: choice.baselineValues.length },
+    summary: { source: choice.source, days: choice.baselineDays },
     contribution,
-    baselineDays: choice.baselineValues.length,
-    recentReadings: choice.recentValues.length,
+    baselineDays: choice.baselineDays,
+    recentReadings: choice.recentReadings,
   };
 }
