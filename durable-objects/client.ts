@@ -3,7 +3,7 @@
 import type { Env } from "../workers/env";
 import type { RequestUser } from "../workers/lib/context";
 
-export type { DeferredAuditEntry, ReadinessStats, ServedSnapshot } from "./user-readiness";
+export type { DeferredAuditEntry, ReadinessStats } from "./user-readiness";
 export type { ReadinessSnapshot } from "../workers/insights/recompute";
 
 export function readinessClient(env: Pick<Env, "USER_READINESS">, userId: string) {
@@ -22,9 +22,9 @@ export interface IdentityMemory {
 
 /** The subject's identity instance; erasing the user's readiness object erases it too. */
 export function identityMemory(env: Pick<Env, "USER_READINESS">, subject: string): IdentityMemory {
-  const stub = identityStub(env, subject);
+  // Looked up only when used: most requests find their user cached and never need the instance.
   return {
-    remember: (user) => stub.rememberUser(subject, user),
-    recall: async () => (await stub.recallUser()) ?? null,
+    remember: (user) => identityStub(env, subject).rememberUser(subject, user),
+    recall: async () => (await identityStub(env, subject).recallUser()) ?? null,
   };
 }

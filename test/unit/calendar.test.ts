@@ -23,4 +23,15 @@ describe("calendar", () => {
     expect(todayIn("America/Los_Angeles", instant)).toBe("2026-03-01");
     expect(daysBetween("2026-02-27", "2026-03-01")).toBe(2);
   });
+
+  it("turns the user's day at their midnight, also right after asking within the same minute", () => {
+    // Kathmandu is UTC+05:45: its midnight is 18:15 UTC.
+    const before = Date.parse("2026-03-01T18:14:59.999Z");
+    expect(todayIn("Asia/Kathmandu", before - 30_000)).toBe("2026-03-01");
+    expect(todayIn("Asia/Kathmandu", before)).toBe("2026-03-01");
+    expect(todayIn("Asia/Kathmandu", before + 1)).toBe("2026-03-02");
+    expect(todayIn("Asia/Kathmandu", before + 59_000)).toBe("2026-03-02");
+    // Asking about an earlier instant afterwards still answers for that instant.
+    expect(todayIn("Asia/Kathmandu", before - 86_400_000)).toBe("2026-02-28");
+  });
 });

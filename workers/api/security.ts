@@ -62,12 +62,17 @@ function answerHeaders(c: Context<AppEnv>): Record<string, string> {
   return headers;
 }
 
+/** The parsed CORS_ORIGINS of the last spec seen: parsing URLs on every request is a measurable cost. */
+let parsedOrigins: { spec: string | undefined; origins: Set<string> } | undefined;
+
 /** Exact origins only: no wildcards, and entries that are not an origin never match anything. */
 function allowedOrigins(spec: string | undefined): Set<string> {
+  if (parsedOrigins && parsedOrigins.spec === spec) return parsedOrigins.origins;
   const origins = new Set<string>();
   for (const entry of (spec ?? "").split(",").map((s) => s.trim())) {
-    if (parseUrl(entry)?.origin === entry) origins.add(entry);
+    if (entry && parseUrl(entry)?.origin === entry) origins.add(entry);
   }
+  parsedOrigins = { spec, origins };
   return origins;
 }
 

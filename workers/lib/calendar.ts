@@ -70,9 +70,23 @@ export function isTimeZone(value: string): boolean {
   }
 }
 
-/** Today's date in the user's time zone. */
+const MINUTE_MS = 60_000;
+/** time zone → today's date there, valid until the end of the UTC minute it was computed in. */
+const todays = new Map<string, { date: string; minute: number }>();
+
+/**
+ * Today's date in the user's time zone. Every read asks, and Intl's formatting is one of the larger
+ * costs of a cached read, so the answer is reused within a UTC minute: local midnights fall on whole
+ * UTC minutes in every current zone (offsets are whole minutes).
+ */
 export function todayIn(timeZone: string, nowMs = Date.now()): string {
-  return localDate(nowMs, timeZone);
+  const minute = Math.floor(nowMs / MINUTE_MS);
+  const known = todays.get(timeZone);
+  if (known?.minute === minute) return known.date;
+  const date = localDate(nowMs, timeZone);
+  if (todays.size >= 1_000) todays.clear();
+  todays.set(timeZone, { date, minute });
+  return date;
 }
 
 /** Whole days from `from` to `to` (0 when equal; negative when `to` is earlier). */
