@@ -16,10 +16,10 @@
 //   snapshots(date TEXT PRIMARY KEY, computed_at TEXT, body TEXT)
 //                                                           latest snapshot per date (API item JSON),
 //                                                           the newest CACHE_DAYS dates
-//   audit_outbox(id INTEGER PRIMARY KEY, entry TEXT)        audit rows not yet in Postgres: reads served
-//                                                           from this cache (written here in the same
-//                                                           call that serves them) and reads served while
-//                                                           Postgres was unreachable (pseudonyms, no values)
+//   audit_outbox(id INTEGER PRIMARY KEY, entry TEXT)        audit rows that could not reach Postgres:
+//                                                           reads served while it was unreachable
+//                                                           (pseudonyms, no values), written there once
+//                                                           it answers
 // Alarm: set when work is pending; fires COALESCE_MS after the first request of a burst, so several
 // messages for one user within that window become one recompute, and AUDIT_FLUSH_MS after the first
 // outbox row, so a burst of reads becomes one insert. Failed work retries every RETRY_MS.
@@ -48,12 +48,6 @@ export interface DeferredAuditEntry {
   subjectRef: string | null;
   resource: string;
   requestId?: string;
-}
-
-/** A cache read: `audited` when the snapshot is current and its read is already in the outbox. */
-export interface ServedSnapshot {
-  snapshot: ReadinessSnapshot | null;
-  audited: boolean;
 }
 
 export interface ReadinessStats {
@@ -125,17 +119,15 @@ export class UserReadiness extends DurableObject<Env> {
   }
 
   /**
-   * Serves a cached snapshot of the current model and records its read in the outbox in the same
-   * call: the row is in this object's storage (durable) before the caller can answer, and reaches
-   * audit_log with the next flush. A miss or an older model's snapshot is returned unaudited: the
-   * caller goes on to Postgres and audits the read there.
+   * Audit rows of cached reads that Postgres could not take (workers/lib/read-audit.ts), kept in the
+   * outbox until a flush succeeds. An object that holds no snapshot was erased (or never served
+   * any): the rows are dropped, so that a late batch cannot bring an erased object back.
    */
-  async serveSnapshot(date: string, read: DeferredAuditEntry): Promise<ServedSnapshot> {
-    const snapshot = await this.getSnapshot(date);
-    if (snapshot?.algorithm_version !== ALGORITHM_VERSION) return { snapshot, audited: false };
-    this.sql().exec("INSERT INTO audit_outbox (entry) VALUES (?)", JSON.stringify(read));
+  async recordReads(reads: DeferredAuditEntry[]): Promise<void> {
+    if (reads.length === 0 || !this.holdsSnapshots()) return;
+    const sql = this.sql();
+    for (const read of reads) sql.exec("INSERT INTO audit_outbox (entry) VALUES (?)", JSON.stringify(read));
     await this.scheduleWork(AUDIT_FLUSH_MS);
-    return { snapshot, audited: true };
   }
 
   /** Keeps snapshots read from Postgres, so that they can be served while Postgres is down. */
@@ -303,6 +295,16 @@ export class UserReadiness extends DurableObject<Env> {
 
   private pendingDates(): { date: string; seq: number }[] {
     return this.sql().exec<{ date: string; seq: number }>("SELECT date, seq FROM pending_recompute ORDER BY date").toArray();
+  }
+
+  private holdsSnapshots(): boolean {
+    if (!this.schemaReady) {
+      // Asked without creating the tables: an erased object must stay empty.
+      const exists = this.ctx.storage.sql
+        .exec<{ n: number }>("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'snapshots'").one().n;
+      if (exists === 0) return false;
+    }
+    return this.sql().exec<{ n: number }>("SELECT count(*) AS n FROM (SELECT 1 FROM snapshots LIMIT 1)").one().n > 0;
   }
 
   private sql(): SqlStorage {

@@ -42,6 +42,9 @@ export const envSchema = z.object({
   PUBLIC_BASE_URL: url.optional(),
   CORS_ORIGINS: z.string().optional(),
   WEBHOOK_TOLERANCE_SECONDS: z.coerce.number().int().positive().default(300),
+  // How long an isolate may answer GET /v1/me/readiness from its copy of what the user's Durable
+  // Object served (workers/api/readiness-edge.ts); 0 sends every read to the object.
+  READINESS_EDGE_CACHE_MS: z.coerce.number().int().min(0).max(10_000).default(1_000),
 }).refine((env) => !env.ACCESS_AUD || env.ACCESS_TEAM_DOMAIN, {
   // Access checks need both: the audience tag and the team whose keys sign the assertions.
   path: ["ACCESS_TEAM_DOMAIN"],

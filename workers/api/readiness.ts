@@ -1,11 +1,11 @@
 // Routes: readiness of a date, its history, and the live WebSocket (CONTRACT §4).
 //
-// GET /v1/me/readiness reads, in order: the user's Durable Object cache (no Postgres needed, so it
-// answers during an outage), Postgres readiness_snapshots (and warms the cache with what it found),
+// GET /v1/me/readiness reads, in order: this isolate's copy of what the user's Durable Object served
+// in the last READINESS_EDGE_CACHE_MS (readiness-edge.ts), the object's cache (no Postgres needed, so
+// it answers during an outage), Postgres readiness_snapshots (and warms the cache with what it found),
 // and when there is data but no snapshot, a compute on the spot by the Durable Object. A cache hit
-// touches no Postgres at all: the user comes from the isolate's cache (lib/users.ts) and the read's
-// audit row is written to the object's outbox by the call that serves the snapshot, from where the
-// object flushes it to audit_log about a second later.
+// touches no Postgres on the way: the user comes from the isolate's cache (lib/users.ts), and the
+// read's audit row joins the isolate's next batch insert (lib/read-audit.ts), about a second later.
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { sql } from "drizzle-orm";
@@ -16,6 +16,8 @@ import { ApiError } from "../lib/errors";
 import { describeError } from "../lib/logger";
 import { ALGORITHM_VERSION } from "../readiness";
 import { auditRead, calendarDate, errorResponse, rangeErrors, rangeQuery, resolveRange } from "./biometrics";
+import { auditReadLater } from "../lib/read-audit";
+import { copiedSnapshot, keepCopy } from "./readiness-edge";
 
 const nullableNumber = z.number().nullable();
 const source = z.enum(["oura", "whoop", "apple_health", "health_connect"]).nullable();
@@ -148,17 +150,36 @@ interface StoredReadiness {
   hasData: boolean;
 }
 
-/** The date's snapshot, its read audited: cache, then Postgres, then computed on the spot. */
+/**
+ * The date's snapshot, its read audited: the isolate's copy, the object's cache (both audited in the
+ * isolate's next batch, lib/read-audit.ts), else Postgres or computed on the spot (audited at once).
+ */
 async function readinessOf(c: Context<AppEnv>, date: string): Promise<ReadinessSnapshot> {
-  const { auditRef } = c.var.user;
-  const served = await readinessClient(c.env, c.var.user.id).serveSnapshot(date, {
-    at: new Date().toISOString(), actorRef: auditRef, action: "read", subjectRef: auditRef,
-    resource: "readiness_snapshots", requestId: c.var.requestId,
-  });
-  if (served.audited && served.snapshot) return served.snapshot;
-  const snapshot = await uncachedReadinessOf(c, date, served.snapshot);
+  const { id: userId } = c.var.user;
+  const copyLifetimeMs = c.var.config.READINESS_EDGE_CACHE_MS;
+  const copy = copyLifetimeMs > 0 ? copiedSnapshot(userId, date) : undefined;
+  if (copy) {
+    auditCachedRead(c);
+    return copy;
+  }
+  const cached = await readinessClient(c.env, userId).getSnapshot(date);
+  if (cached?.algorithm_version === ALGORITHM_VERSION) {
+    keepCopy(userId, date, cached, copyLifetimeMs);
+    auditCachedRead(c);
+    return cached;
+  }
+  const snapshot = await uncachedReadinessOf(c, date, cached);
   await auditRead(c, "readiness_snapshots");
   return snapshot;
+}
+
+function auditCachedRead(c: Context<AppEnv>): void {
+  const { auditRef } = c.var.user;
+  const entry = {
+    at: new Date().toISOString(), actorRef: auditRef, action: "read" as const, subjectRef: auditRef,
+    resource: "readiness_snapshots", requestId: c.var.requestId,
+  };
+  auditReadLater(c.env, c.var.config, c.var.user.id, entry, (work) => c.executionCtx.waitUntil(work));
 }
 
 /**

@@ -17,6 +17,7 @@ import type { RequestUser } from "../lib/context";
 import type { Database } from "../lib/db";
 import type { Logger } from "../lib/logger";
 import { forgetVerifiedUser } from "../lib/users";
+import { forgetCopies } from "../api/readiness-edge";
 import type { Vendor } from "../vendors/types";
 
 export interface ErasureContext {
@@ -35,6 +36,8 @@ interface Grant {
 /** Erases the user's data; resolves once it is gone, with the vendor revocations still to await. */
 export async function eraseUser(ctx: ErasureContext, user: RequestUser): Promise<{ revocations: Promise<void> }> {
   const grants = await openGrants(ctx, user.id);
+  // This isolate stops answering the user's readiness from memory (readiness-edge.ts).
+  forgetCopies(user.id);
   // First the Durable Object: should it fail, nothing is deleted yet and the client can simply retry.
   await readinessClient(ctx.env, user.id).erase().catch(() => {
     throw new ApiError("UNAVAILABLE", "the readiness store could not be reached; nothing was erased, retry");
