@@ -265,7 +265,11 @@ export class UserReadiness extends DurableObject<Env> {
   private cache(snapshots: readonly ReadinessSnapshot[]): void {
     if (snapshots.length === 0) return;
     const sql = this.sql();
-    for (const snapshot of snapshots) {
+    // A rescore of two years gives 730 snapshots; only the newest CACHE_DAYS of them can stay.
+    const newest = snapshots.length <= CACHE_DAYS
+      ? snapshots
+      : [...snapshots].sort((a, b) => (a.date < b.date ? 1 : a.date > b.date ? -1 : 0)).slice(0, CACHE_DAYS);
+    for (const snapshot of newest) {
       // Never replace a snapshot with one computed from older data (a slow read racing a recompute).
       sql.exec(
         `INSERT INTO snapshots (date, computed_at, body) VALUES (?, ?, ?)

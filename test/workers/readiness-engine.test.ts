@@ -114,6 +114,22 @@ describe("insights message → readiness snapshot", () => {
     expect(cachedDates).toBe(80);
   });
 
+  it("keeps the newest 120 dates of a long recompute in its cache, and every date in Postgres", async () => {
+    const user = await newUser();
+    const today = utcToday();
+    await writeNights(user.id, steadyNights(today, 200));
+    const dates = Array.from({ length: 200 }, (_, i) => addDays(today, -i));
+    const stub = readinessClient(testEnv, user.id);
+    await stub.requestRecompute(user.id, dates);
+    await runDurableObjectAlarm(stub);
+
+    expect((await storedSnapshots(user.id)).length).toBe(200);
+    expect((await stub.stats()).cachedDates).toBe(120);
+    expect((await stub.getSnapshot(today))?.date).toBe(today);
+    expect((await stub.getSnapshot(addDays(today, -119)))?.date).toBe(addDays(today, -119));
+    expect(await stub.getSnapshot(addDays(today, -120))).toBeNull();
+  });
+
   it("dead-letters a message with an impossible date instead of handing it to the user's object", async () => {
     const user = await newUser();
     await testEnv.INSIGHTS_QUEUE.send({ user_id: user.id, dates: ["2026-02-30"] });
