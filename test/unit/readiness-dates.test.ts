@@ -23,9 +23,18 @@ describe("readiness day numbers", () => {
     expect(dateOfDay(0)).toBe("1970-01-01");
   });
 
+  it("numbers every date from 1896 to 2104 exactly as Date.UTC does", () => {
+    const mismatches: string[] = [];
+    for (let ms = Date.UTC(1896, 0, 1); ms <= Date.UTC(2104, 11, 31); ms += DAY_MS) {
+      const date = new Date(ms).toISOString().slice(0, 10);
+      if (dayNumber(date) !== ms / DAY_MS) mismatches.push(date);
+    }
+    expect(mismatches).toEqual([]);
+  });
+
   it("round-trips dates and refuses what is not a real YYYY-MM-DD date", () => {
     for (const date of ["2024-02-29", "2000-02-29", "1999-12-31", "2025-03-01"]) expect(dateOfDay(dayNumber(date))).toBe(date);
-    for (const date of ["2025-02-29", "1900-02-29", "2025-13-01", "2025-00-10", "2025-04-31", "0099-01-01", "2025-1-01"]) {
+    for (const date of ["2025-02-29", "1900-02-29", "2025-13-01", "2025-00-10", "2025-04-31", "0099-01-01", "0000-03-01", "2025-1-01", "2025-01-01T00:00:00Z", "２０２５-01-01"]) {
       expect(() => dayNumber(date)).toThrow(RangeError);
     }
   });

@@ -2,17 +2,34 @@
 
 const DAY_MS = 86_400_000;
 const DATE_PATTERN = /^(\d{4})-(\d{2})-(\d{2})$/;
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31] as const;
 
-/** Day number of a YYYY-MM-DD calendar date; throws on anything else. */
+/**
+ * Day number of a YYYY-MM-DD calendar date; throws on anything else. Arithmetic rather than
+ * Date.UTC plus a round trip: a series parses every row's date and every scored date.
+ */
 export function dayNumber(date: string): number {
   const match = DATE_PATTERN.exec(date);
   if (!match) throw new RangeError("date must be YYYY-MM-DD");
-  const [, year, month, day] = match;
-  const ms = Date.UTC(Number(year), Number(month) - 1, Number(day));
-  const day0 = ms / DAY_MS;
-  // Date.UTC rolls 2025-02-30 over into March; a round trip catches it.
-  if (dateOfDay(day0) !== date) throw new RangeError("date must be a real calendar date");
-  return day0;
+  const year = Number(match[1]);
+  const month = Number(match[2]);
+  const day = Number(match[3]);
+  // Years before 0100 stay refused, as when this parsed with Date.UTC (which reads them as 19xx).
+  if (year < 100 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) {
+    throw new RangeError("date must be a real calendar date");
+  }
+  // H. Hinnant's days_from_civil, with years starting on 1 March so that leap days come last.
+  const marchYear = month <= 2 ? year - 1 : year;
+  const era = Math.floor(marchYear / 400);
+  const yearOfEra = marchYear - era * 400;
+  const dayOfYear = Math.floor((153 * (month > 2 ? month - 3 : month + 9) + 2) / 5) + day - 1;
+  const dayOfEra = yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear;
+  return era * 146_097 + dayOfEra - 719_468;
+}
+
+function daysInMonth(year: number, month: number): number {
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  return month === 2 && leap ? 29 : DAYS_IN_MONTH[month - 1]!;
 }
 
 /**
