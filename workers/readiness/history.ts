@@ -83,7 +83,7 @@ export function buildHistory(rows: readonly DailyReadinessInput[], firstDay: num
 }
 
 /** The part of a day range that lies inside the history, as array indexes [from, to). */
-function indexesOf(history: DailyHistory, range: DayRange): { from: number; to: number } {
+export function indexRange(history: DailyHistory, range: DayRange): { from: number; to: number } {
   const length = history.lastDay - history.firstDay + 1;
   const from = Math.min(Math.max(range.from - history.firstDay, 0), length);
   const to = Math.max(Math.min(range.to - history.firstDay + 1, length), from);
@@ -92,18 +92,14 @@ function indexesOf(history: DailyHistory, range: DayRange): { from: number; to: 
 
 /** How many valid values one series holds within a day range. */
 export function countIn(history: DailyHistory, series: DailySeries, range: DayRange): number {
-  const { from, to } = indexesOf(history, range);
+  const { from, to } = indexRange(history, range);
   return series.validBefore[to]! - series.validBefore[from]!;
 }
 
-/**
- * The valid values of one series within a day range, oldest first: in a new array, or at the start
- * of `into` (returned as a view of it) when it has room.
- */
-export function valuesIn(history: DailyHistory, series: DailySeries, range: DayRange, into?: Float64Array): Float64Array {
-  const { from, to } = indexesOf(history, range);
-  const count = series.validBefore[to]! - series.validBefore[from]!;
-  const values = into && into.length >= count ? into.subarray(0, count) : new Float64Array(count);
+/** The valid values of one series within a day range, oldest first. */
+export function valuesIn(history: DailyHistory, series: DailySeries, range: DayRange): Float64Array {
+  const { from, to } = indexRange(history, range);
+  const values = new Float64Array(series.validBefore[to]! - series.validBefore[from]!);
   let n = 0;
   for (let i = from; i < to; i++) {
     const v = series.values[i]!;
@@ -117,7 +113,7 @@ export function valuesIn(history: DailyHistory, series: DailySeries, range: DayR
  * the next call for the same series, so read it before asking again.
  */
 export function sortedBaselineValuesIn(history: DailyHistory, series: DailySeries, range: DayRange): Float64Array {
-  const { from, to } = indexesOf(history, range);
+  const { from, to } = indexRange(history, range);
   series.baselineSorted ??= new SortedWindow(series.values);
   return series.baselineSorted.sortedIn(from, to);
 }

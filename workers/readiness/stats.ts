@@ -7,14 +7,6 @@ export function mean(values: ArrayLike<number>): number {
   return sum / values.length;
 }
 
-/** Sample standard deviation (n − 1); 0 for fewer than two values. */
-export function sampleSd(values: ArrayLike<number>, valuesMean: number): number {
-  if (values.length < 2) return 0;
-  let squares = 0;
-  for (let i = 0; i < values.length; i++) squares += (values[i]! - valuesMean) ** 2;
-  return Math.sqrt(squares / (values.length - 1));
-}
-
 /** The median of values sorted ascending. */
 export function medianOfSorted(sorted: ArrayLike<number>): number {
   const mid = sorted.length >> 1;
