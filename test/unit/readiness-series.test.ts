@@ -43,13 +43,19 @@ describe("performance", () => {
     expect((performance.now() - started) / runs).toBeLessThan(2);
   });
 
-  it("recomputes two years of days in one pass at well under a millisecond a day", () => {
+  // The hub's whole recompute of two years (query, model, JSON, upsert) must fit in 50 ms of Worker
+  // CPU, and the model takes about 5 ms of it under Node. Here calls between modules go through the
+  // test runner's import wrappers, which costs two to three times that; the bound leaves room for a busy
+  // machine but not for a return to sorting every window on every date (about 47 ms here).
+  it("recomputes two years of days in one pass in under 30 ms (median of 9)", () => {
     const rows = twoYearsOfTwoSources();
     const dates = Array.from({ length: TWO_YEARS }, (_, i) => addDays(START, i));
-    computeReadinessSeries(rows, dates.slice(0, 30));
-    const started = performance.now();
-    computeReadinessSeries(rows, dates);
-    const perDate = (performance.now() - started) / TWO_YEARS;
-    expect(perDate).toBeLessThan(1);
+    for (let i = 0; i < 5; i++) computeReadinessSeries(rows, dates);
+    const times = Array.from({ length: 9 }, () => {
+      const started = performance.now();
+      computeReadinessSeries(rows, dates);
+      return performance.now() - started;
+    }).sort((a, b) => a - b);
+    expect(times[4]).toBeLessThan(30);
   });
 });
