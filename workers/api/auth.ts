@@ -4,6 +4,7 @@ import type { MiddlewareHandler } from "hono";
 import { ApiError } from "../lib/errors";
 import type { AppEnv } from "../lib/context";
 import { TokenInvalid, verifyJwt } from "../lib/jwks";
+import { openDb } from "../lib/db";
 import { identifyUser } from "../lib/users";
 import { identityMemory } from "../../durable-objects/client";
 import { enforceRateLimit } from "./security";
@@ -41,6 +42,7 @@ export function requireUser(): MiddlewareHandler<AppEnv> {
     c.set("user", await identifyUser(() => c.var.database().db, subject, {
       memory: identityMemory(c.env, subject),
       waitUntil: (work) => c.executionCtx.waitUntil(work),
+      openDatabase: () => openDb(c.var.config),
       log: c.var.log,
     }));
     await next();

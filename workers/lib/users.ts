@@ -12,7 +12,7 @@
 // fail on the users foreign key and whose reads find nothing). PATCH /v1/me and erasure forget the
 // entry in their own isolate at once (forgetVerifiedUser).
 import { sql } from "drizzle-orm";
-import type { Database } from "./db";
+import type { Database, DbHandle } from "./db";
 import type { RequestUser } from "./context";
 import { ApiError } from "./errors";
 import { describeError, type Logger } from "./logger";
@@ -35,6 +35,8 @@ export interface RememberedUser {
 export interface IdentifyOptions {
   memory: RememberedUser;
   waitUntil: (work: Promise<unknown>) => void;
+  /** A connection of its own for a refresh that may outlive the request's. */
+  openDatabase: () => DbHandle;
   log: Logger;
 }
 
@@ -43,21 +45,15 @@ const MAX_REMEMBERED_IN_ISOLATE = 10_000;
 const writtenFromIsolate = new Map<string, string>();
 
 export const VERIFIED_USER_TTL_MS = 30_000;
+/** Past this age one request refreshes the entry in the background; the others keep using it. */
+const VERIFIED_USER_REFRESH_MS = 15_000;
 const MAX_VERIFIED_IN_ISOLATE = 10_000;
-/** subject → the user provisioned from Postgres for it, and until when that may be reused. */
-const verifiedInIsolate = new Map<string, { user: RequestUser; expiresAt: number }>();
-
-function cachedUser(subject: string): RequestUser | undefined {
-  const entry = verifiedInIsolate.get(subject);
-  if (!entry) return undefined;
-  if (entry.expiresAt > Date.now()) return entry.user;
-  verifiedInIsolate.delete(subject);
-  return undefined;
-}
+/** subject → the user provisioned from Postgres for it, when, and whether a refresh is running. */
+const verifiedInIsolate = new Map<string, { user: RequestUser; cachedAt: number; refreshing: boolean }>();
 
 function cacheUser(subject: string, user: RequestUser): void {
   if (verifiedInIsolate.size >= MAX_VERIFIED_IN_ISOLATE) verifiedInIsolate.clear();
-  verifiedInIsolate.set(subject, { user, expiresAt: Date.now() + VERIFIED_USER_TTL_MS });
+  verifiedInIsolate.set(subject, { user, cachedAt: Date.now(), refreshing: false });
 }
 
 /** Drops the user from this isolate's cache (profile changed, account erased). */
@@ -69,11 +65,22 @@ export function forgetVerifiedUser(userId: string): void {
 
 /**
  * The token subject's user: cached in the isolate, else provisioned in Postgres (opened only then),
- * else remembered when Postgres is unreachable.
+ * else remembered when Postgres is unreachable. An entry older than VERIFIED_USER_REFRESH_MS is
+ * refreshed by one request in the background while every request keeps using it, so that under
+ * steady traffic no request waits for Postgres because a cache entry aged out (without this, each of
+ * a user's requests in flight at expiry opened its own connection).
  */
 export async function identifyUser(database: () => Database, subject: string, options: IdentifyOptions): Promise<RequestUser> {
-  const cached = cachedUser(subject);
-  if (cached) return cached;
+  const entry = verifiedInIsolate.get(subject);
+  const age = entry ? Date.now() - entry.cachedAt : Infinity;
+  if (entry && age < VERIFIED_USER_TTL_MS) {
+    if (age >= VERIFIED_USER_REFRESH_MS && !entry.refreshing) {
+      entry.refreshing = true;
+      options.waitUntil(refreshInBackground(subject, entry, options));
+    }
+    return entry.user;
+  }
+  if (entry) verifiedInIsolate.delete(subject);
   let user: RequestUser;
   try {
     user = await provisionUser(database(), subject);
@@ -86,18 +93,35 @@ export async function identifyUser(database: () => Database, subject: string, op
     options.log.warn("user_identified_from_memory", describeError(error));
     return remembered;
   }
+  provisioned(subject, user, options);
+  return user;
+}
+
+async function refreshInBackground(subject: string, entry: { refreshing: boolean }, options: IdentifyOptions): Promise<void> {
+  const handle = options.openDatabase();
+  try {
+    provisioned(subject, await provisionUser(handle.db, subject), options);
+  } catch (error) {
+    // The entry stays usable until its TTL; the next request past the refresh age tries again.
+    entry.refreshing = false;
+    options.log.warn("user_refresh_failed", describeError(error));
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Caches a freshly provisioned user, and keeps it outside Postgres when it changed. */
+function provisioned(subject: string, user: RequestUser, options: IdentifyOptions): void {
   cacheUser(subject, user);
   const value = JSON.stringify(user);
-  if (writtenFromIsolate.get(subject) !== value) {
-    options.waitUntil(
-      options.memory.remember(user).then(
-        () => {
-          if (writtenFromIsolate.size >= MAX_REMEMBERED_IN_ISOLATE) writtenFromIsolate.clear();
-          writtenFromIsolate.set(subject, value);
-        },
-        (error: unknown) => options.log.warn("user_memory_write_failed", describeError(error)),
-      ),
-    );
-  }
-  return user;
+  if (writtenFromIsolate.get(subject) === value) return;
+  options.waitUntil(
+    options.memory.remember(user).then(
+      () => {
+        if (writtenFromIsolate.size >= MAX_REMEMBERED_IN_ISOLATE) writtenFromIsolate.clear();
+        writtenFromIsolate.set(subject, value);
+      },
+      (error: unknown) => options.log.warn("user_memory_write_failed", describeError(error)),
+    ),
+  );
 }

@@ -1,0 +1,86 @@
+// The isolate's cache of verified users (workers/lib/users.ts): a user in steady use is refreshed in
+// the background, so no request waits for Postgres because an entry aged out.
+import { afterEach, describe, expect, it, vi } from "vitest";
+import type { DbHandle } from "../../workers/lib/db";
+import { createLogger } from "../../workers/lib/logger";
+import { identifyUser, VERIFIED_USER_TTL_MS, type IdentifyOptions } from "../../workers/lib/users";
+import { testDb } from "./helpers";
+
+/** Counts the connections each path opens, over the real test Postgres. */
+function counted() {
+  const handles: DbHandle[] = [];
+  const background: Promise<unknown>[] = [];
+  const counts = { inRequest: 0, inBackground: 0 };
+  const open = () => {
+    const handle = testDb();
+    handles.push(handle);
+    return handle;
+  };
+  const options: IdentifyOptions = {
+    memory: { remember: async () => undefined, recall: async () => null },
+    waitUntil: (work) => void background.push(work),
+    openDatabase: () => {
+      counts.inBackground += 1;
+      return open();
+    },
+    log: createLogger({ component: "test" }),
+  };
+  const database = () => {
+    counts.inRequest += 1;
+    return open().db;
+  };
+  return {
+    counts,
+    identify: (subject: string) => identifyUser(database, subject, options),
+    settle: () => Promise.all(background.splice(0)),
+    close: () => Promise.all(handles.map((h) => h.close())),
+  };
+}
+
+describe("verified users cached in the isolate", () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it("serves a user past half its lifetime at once and refreshes it once in the background", async () => {
+    const subject = `cache-${crypto.randomUUID()}`;
+    const t = counted();
+    try {
+      vi.useFakeTimers({ toFake: ["Date"] });
+      const start = Date.now();
+      const user = await t.identify(subject);
+      expect(t.counts).toEqual({ inRequest: 1, inBackground: 0 });
+
+      vi.setSystemTime(start + VERIFIED_USER_TTL_MS / 2 + 1_000);
+      // Several requests at that age: all answered from the cache, one refresh between them.
+      const during = await Promise.all([t.identify(subject), t.identify(subject), t.identify(subject)]);
+      expect(during).toEqual([user, user, user]);
+      expect(t.counts).toEqual({ inRequest: 1, inBackground: 1 });
+      await t.settle();
+
+      // The refresh restarted the lifetime: past the first entry's expiry, still no request waits
+      // (that entry is old enough again for its own background refresh).
+      vi.setSystemTime(start + VERIFIED_USER_TTL_MS + 5_000);
+      expect(await t.identify(subject)).toEqual(user);
+      expect(t.counts.inRequest).toBe(1);
+      await t.settle();
+    } finally {
+      await t.close();
+    }
+  });
+
+  it("provisions again in the request once an entry outlived its lifetime without use", async () => {
+    const subject = `cache-${crypto.randomUUID()}`;
+    const t = counted();
+    try {
+      vi.useFakeTimers({ toFake: ["Date"] });
+      const start = Date.now();
+      const user = await t.identify(subject);
+      vi.setSystemTime(start + VERIFIED_USER_TTL_MS + 1);
+      expect(await t.identify(subject)).toEqual(user);
+      expect(t.counts).toEqual({ inRequest: 2, inBackground: 0 });
+    } finally {
+      await t.close();
+    }
+  });
+});
