@@ -24,9 +24,8 @@
 // messages for one user within that window become one recompute, and AUDIT_FLUSH_MS after the first
 // outbox row, so a burst of reads becomes one insert. Failed work retries every RETRY_MS.
 import { DurableObject } from "cloudflare:workers";
-import { auditLog } from "../db/schema";
 import { loadConfig, type Env } from "../workers/env";
-import type { AuditAction } from "../workers/lib/audit";
+import { auditMany, type TimedAuditEntry } from "../workers/lib/audit";
 import type { RequestUser } from "../workers/lib/context";
 import { openDb, type DbHandle } from "../workers/lib/db";
 import { createLogger, describeError } from "../workers/lib/logger";
@@ -41,14 +40,7 @@ const AUDIT_FLUSH_BATCH = 500;
 const AUDIT_FLUSH_MS = 1_000;
 
 /** An audit row kept until Postgres answers; `at` is when the read happened. */
-export interface DeferredAuditEntry {
-  at: string;
-  actorRef: string;
-  action: AuditAction;
-  subjectRef: string | null;
-  resource: string;
-  requestId?: string;
-}
+export type DeferredAuditEntry = TimedAuditEntry;
 
 export interface ReadinessStats {
   /** Recompute runs of this instance since it started (diagnostics and tests). */
@@ -237,11 +229,7 @@ export class UserReadiness extends DurableObject<Env> {
       .toArray();
     if (rows.length === 0) return;
     const entries = rows.map((r) => JSON.parse(r.entry) as DeferredAuditEntry);
-    await this.withDb(({ db }) =>
-      db.insert(auditLog).values(entries.map((e) => ({
-        at: e.at, actorRef: e.actorRef, action: e.action, subjectRef: e.subjectRef, resource: e.resource, requestId: e.requestId ?? null,
-      }))),
-    );
+    await this.withDb(({ pool }) => auditMany(pool, entries));
     this.sql().exec("DELETE FROM audit_outbox WHERE id <= ?", rows.at(-1)!.id);
     if (rows.length === AUDIT_FLUSH_BATCH) await this.scheduleWork(0);
   }

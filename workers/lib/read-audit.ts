@@ -12,15 +12,15 @@
 // What that costs (docs/security.md, docs/adr/0005): the row is stored after the answer, not before;
 // an isolate that crashes within that second loses the rows of its batch — the record of the reads,
 // never data.
-import { auditLog } from "../../db/schema";
 import { readinessClient, type DeferredAuditEntry } from "../../durable-objects/client";
 import type { Env } from "../env";
+import { auditMany } from "./audit";
 import { openDb, type DbConfig } from "./db";
 import { createLogger, describeError } from "./logger";
 
 export const AUDIT_BATCH_MS = 1_000;
 /** Rows per insert: bounded so that a burst cannot build one oversized statement. */
-const INSERT_ROWS = 1_000;
+const INSERT_ROWS = 5_000;
 
 type ReadAuditEnv = Pick<Env, "USER_READINESS">;
 
@@ -51,13 +51,11 @@ async function storeBatchLater(env: ReadAuditEnv, config: DbConfig): Promise<voi
   const reads = batch;
   batch = [];
   batchScheduled = false;
-  const { db, close } = openDb(config);
+  const { pool, close } = openDb(config);
   let stored = 0;
   try {
     for (; stored < reads.length; stored += INSERT_ROWS) {
-      await db.insert(auditLog).values(reads.slice(stored, stored + INSERT_ROWS).map(({ entry: e }) => ({
-        at: e.at, actorRef: e.actorRef, action: e.action, subjectRef: e.subjectRef, resource: e.resource, requestId: e.requestId ?? null,
-      })));
+      await auditMany(pool, reads.slice(stored, stored + INSERT_ROWS).map((read) => read.entry));
     }
   } catch (error) {
     const log = createLogger({ component: "read_audit" });
