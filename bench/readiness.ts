@@ -206,6 +206,11 @@ async function main(): Promise<void> {
       await closedPhase(h.hub, { route: ROUTE, requests, expect: [200], connections: CONNECTIONS, durationS: SECONDS }),
       await closedPhase(h.bare, { route: "GET /", requests: bareRequests, expect: [200], connections: CONNECTIONS, durationS: SECONDS }),
     ];
+    await settled(h.hub);
+    const paced: PacedRow[] = [
+      await pacedPhase(h.hub, { route: ROUTE, requests, expect: [200], rate: RATE, count: RATE * SECONDS }),
+      await pacedPhase(h.bare, { route: "GET /", requests: bareRequests, expect: [200], rate: RATE, count: RATE * SECONDS }),
+    ];
     // The same reads with the isolate's copies turned off: every read asks the user's Durable Object
     // (what a user reading a date only once in a while gets).
     const direct = await startHub({ bundle: h.bundle, vars: { ...h.stack.vars, READINESS_EDGE_CACHE_MS: "0" }, rateLimit: BENCH_RATE_LIMIT, name: "hub, copies off" });
@@ -216,11 +221,6 @@ async function main(): Promise<void> {
     } finally {
       await direct.dispose();
     }
-    await settled(h.hub);
-    const paced: PacedRow[] = [
-      await pacedPhase(h.hub, { route: ROUTE, requests, expect: [200], rate: RATE, count: RATE * SECONDS }),
-      await pacedPhase(h.bare, { route: "GET /", requests: bareRequests, expect: [200], rate: RATE, count: RATE * SECONDS }),
-    ];
     report.record("closed", closed);
     report.record("paced", paced);
     const share = closed[0]!.requestsPerS / closed[1]!.requestsPerS;
