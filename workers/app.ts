@@ -47,7 +47,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
   app.use("*", async (c, next) => {
     c.set("config", loadConfig(c.env));
     let handle: DbHandle | undefined;
-    c.set("database", () => (handle ??= openDb(c.var.config)));
+    c.set("database", () => (handle ??= openDb(c.get("config"))));
     try {
       await next();
     } finally {
@@ -68,9 +68,9 @@ export function createApp(): OpenAPIHono<AppEnv> {
   registerSampleRoutes(app);
   registerPrivacyRoutes(app);
 
-  app.notFound((c) => c.json(errorBody("NOT_FOUND", `no route for ${c.req.method} ${c.req.path}`, c.var.requestId ?? ""), 404));
+  app.notFound((c) => c.json(errorBody("NOT_FOUND", `no route for ${c.req.method} ${c.req.path}`, c.get("requestId") ?? ""), 404));
   app.onError((error, c) => {
-    const requestId = c.var.requestId ?? crypto.randomUUID();
+    const requestId = c.get("requestId") ?? crypto.randomUUID();
     if (error instanceof ApiError) {
       for (const [name, value] of Object.entries(error.headers)) c.header(name, value);
       return c.json(errorBody(error.code, error.message, requestId, error.details), error.status);
@@ -79,7 +79,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
       const code = statusToCode(error.status);
       return c.json(errorBody(code, error.message || code.toLowerCase(), requestId), error.status);
     }
-    const log = c.var.log ?? createLogger({ request_id: requestId });
+    const log = c.get("log") ?? createLogger({ request_id: requestId });
     if (error instanceof ConfigError) {
       log.error("config_invalid", { problems: error.problems.join("; ") });
       return c.json(errorBody("INTERNAL", error.message, requestId), 500);

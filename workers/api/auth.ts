@@ -16,7 +16,7 @@ export function requireUser(): MiddlewareHandler<AppEnv> {
     const match = BEARER.exec(c.req.header("authorization") ?? "");
     const challenge = { "www-authenticate": 'Bearer realm="hub"' };
     if (!match) throw new ApiError("UNAUTHORIZED", "missing or malformed bearer token", challenge);
-    const config = c.var.config;
+    const config = c.get("config");
     let subject: string;
     try {
       const payload = await verifyJwt(match[1]!, {
@@ -39,11 +39,11 @@ export function requireUser(): MiddlewareHandler<AppEnv> {
     await enforceRateLimit(c.env.USER_RATE_LIMITER, `user:${subject}`);
     // Cached subjects need no Postgres; Postgres down: the subject is identified from the mapping
     // remembered outside it (lib/users.ts).
-    c.set("user", await identifyUser(() => c.var.database().db, subject, {
+    c.set("user", await identifyUser(() => c.get("database")().db, subject, {
       memory: identityMemory(c.env, subject),
       waitUntil: (work) => c.executionCtx.waitUntil(work),
-      openDatabase: () => openDb(c.var.config),
-      log: c.var.log,
+      openDatabase: () => openDb(c.get("config")),
+      log: c.get("log"),
     }));
     await next();
   };

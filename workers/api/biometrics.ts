@@ -45,13 +45,13 @@ export function resolveRange(query: z.infer<typeof rangeQuery>, timeZone: string
  * the row and writes it later; if that fails too, the read fails rather than go unaudited.
  */
 export async function auditRead(c: Context<AppEnv>, resource: string): Promise<void> {
-  const user = c.var.user;
-  const entry: AuditEntry = { actorRef: user.auditRef, action: "read", subjectRef: user.auditRef, resource, requestId: c.var.requestId };
+  const user = c.get("user");
+  const entry: AuditEntry = { actorRef: user.auditRef, action: "read", subjectRef: user.auditRef, resource, requestId: c.get("requestId") };
   const at = new Date().toISOString();
   try {
-    await audit(c.var.database().db, entry);
+    await audit(c.get("database")().db, entry);
   } catch (error) {
-    c.var.log.warn("audit_deferred", { resource, ...describeError(error) });
+    c.get("log").warn("audit_deferred", { resource, ...describeError(error) });
     await readinessClient(c.env, user.id).deferAudit({ ...entry, at });
   }
 }
@@ -124,24 +124,24 @@ const utc = (column: string) => sql.raw(`to_char(${column} AT TIME ZONE 'UTC', '
 
 export function registerBiometricRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(hrvRoute, async (c) => {
-    const { from, to } = resolveRange(c.req.valid("query"), c.var.user.timezone);
-    const { rows } = await c.var.database().db.execute<HrvItem>(sql`
+    const { from, to } = resolveRange(c.req.valid("query"), c.get("user").timezone);
+    const { rows } = await c.get("database")().db.execute<HrvItem>(sql`
       SELECT to_char(date, 'YYYY-MM-DD') AS date, source, rmssd_ms, sdnn_ms, resting_hr_bpm
         FROM hrv_daily
-       WHERE user_id = ${c.var.user.id} AND date BETWEEN ${from} AND ${to}
+       WHERE user_id = ${c.get("user").id} AND date BETWEEN ${from} AND ${to}
        ORDER BY date, source`);
     await auditRead(c, "hrv_daily");
     return c.json({ items: rows }, 200);
   });
 
   app.openapi(sleepRoute, async (c) => {
-    const { from, to } = resolveRange(c.req.valid("query"), c.var.user.timezone);
-    const { rows } = await c.var.database().db.execute<SleepItem>(sql`
+    const { from, to } = resolveRange(c.req.valid("query"), c.get("user").timezone);
+    const { rows } = await c.get("database")().db.execute<SleepItem>(sql`
       SELECT to_char(date, 'YYYY-MM-DD') AS date, source, total_sleep_s, deep_s, light_s, rem_s, awake_s,
              efficiency_pct, latency_s, ${utc("bedtime_start")} AS bedtime_start, ${utc("bedtime_end")} AS bedtime_end,
              avg_hrv_ms, lowest_hr_bpm
         FROM sleep_daily
-       WHERE user_id = ${c.var.user.id} AND date BETWEEN ${from} AND ${to}
+       WHERE user_id = ${c.get("user").id} AND date BETWEEN ${from} AND ${to}
        ORDER BY date, source`);
     await auditRead(c, "sleep_daily");
     return c.json({ items: rows }, 200);

@@ -111,7 +111,7 @@ function parseUrl(text: string): URL | null {
 function backToApp(c: Context<AppEnv>, vendor: Vendor, outcome: CallbackOutcome): Response {
   c.header("cache-control", "no-store");
   c.header("referrer-policy", "no-referrer");
-  const target = parseUrl(c.var.config.APP_REDIRECT_URL);
+  const target = parseUrl(c.get("config").APP_REDIRECT_URL);
   if (!target) {
     // Without a usable app URL there is nowhere to send the browser: answer here instead.
     if (outcome.status === "connected") return c.json({ vendor, status: "connected" }, 200);
@@ -128,8 +128,8 @@ function vendorFailureReason(error: VendorError): string {
 }
 
 async function completeConnection(c: Context<AppEnv>, vendor: Vendor, query: z.infer<typeof callbackQuery>): Promise<CallbackOutcome> {
-  const { db } = c.var.database();
-  const config = c.var.config;
+  const { db } = c.get("database")();
+  const config = c.get("config");
   const userId = query.state ? await consumeOAuthState(db, query.state, vendor) : null;
   if (!userId) return failed("invalid_state");
   if (query.error) return failed(query.error === "access_denied" ? "access_denied" : "vendor_error");
@@ -146,19 +146,19 @@ async function completeConnection(c: Context<AppEnv>, vendor: Vendor, query: z.i
   } catch (error) {
     if (error instanceof AccountInUseError) return failed("account_in_use");
     if (!(error instanceof VendorError)) throw error;
-    c.var.log.warn("oauth_connect_failed", { vendor, kind: error.kind, status: error.status, ...describeError(error) });
+    c.get("log").warn("oauth_connect_failed", { vendor, kind: error.kind, status: error.status, ...describeError(error) });
     return failed(vendorFailureReason(error));
   }
   await c.env.INGEST_QUEUE.send(backfillMessage(connectionId, user.timezone), { contentType: "json" });
-  await audit(db, { actorRef: user.auditRef, action: "connect", subjectRef: user.auditRef, resource: `connection:${vendor}`, requestId: c.var.requestId });
-  c.var.log.info("oauth_connected", { vendor });
+  await audit(db, { actorRef: user.auditRef, action: "connect", subjectRef: user.auditRef, resource: `connection:${vendor}`, requestId: c.get("requestId") });
+  c.get("log").info("oauth_connected", { vendor });
   return { status: "connected" };
 }
 
 /** Best effort: a vendor that cannot be reached must not keep the user's tokens in the hub. */
 async function revokeQuietly(c: Context<AppEnv>, connection: Connection): Promise<void> {
-  const { db } = c.var.database();
-  const config = c.var.config;
+  const { db } = c.get("database")();
+  const config = c.get("config");
   const vendor = connection.vendor;
   try {
     const token = connection.status === "active"
@@ -167,7 +167,7 @@ async function revokeQuietly(c: Context<AppEnv>, connection: Connection): Promis
     await revokeAtVendor(config, vendor, token);
   } catch (error) {
     const kind = error instanceof VendorError ? error.kind : "unexpected";
-    c.var.log.warn("vendor_revoke_failed", { vendor, kind, ...describeError(error) });
+    c.get("log").warn("vendor_revoke_failed", { vendor, kind, ...describeError(error) });
   }
 }
 
@@ -176,17 +176,17 @@ const iso = (instantText: string) => new Date(instantText).toISOString();
 export function registerConnectionRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(startRoute, async (c) => {
     const { vendor } = c.req.valid("param");
-    const state = await issueOAuthState(c.var.database().db, c.var.user.id, vendor);
-    const redirectUri = oauthRedirectUri(c.var.config, c.req.url, vendor);
+    const state = await issueOAuthState(c.get("database")().db, c.get("user").id, vendor);
+    const redirectUri = oauthRedirectUri(c.get("config"), c.req.url, vendor);
     c.header("cache-control", "no-store");
-    return c.json({ authorize_url: authorizeUrl(c.var.config, vendor, redirectUri, state) }, 200);
+    return c.json({ authorize_url: authorizeUrl(c.get("config"), vendor, redirectUri, state) }, 200);
   });
 
   app.openapi(listRoute, async (c) => {
-    const rows = await c.var.database().db
+    const rows = await c.get("database")().db
       .select({ vendor: connections.vendor, status: connections.status, connectedAt: connections.connectedAt, lastSyncAt: connections.lastSyncAt })
       .from(connections)
-      .where(eq(connections.userId, c.var.user.id))
+      .where(eq(connections.userId, c.get("user").id))
       .orderBy(asc(connections.vendor));
     const items = rows.map((row) => ({
       vendor: row.vendor,
@@ -199,13 +199,13 @@ export function registerConnectionRoutes(app: OpenAPIHono<AppEnv>): void {
 
   app.openapi(deleteRoute, async (c) => {
     const { vendor } = c.req.valid("param");
-    const { db } = c.var.database();
-    const user = c.var.user;
+    const { db } = c.get("database")();
+    const user = c.get("user");
     const [connection] = await db.select().from(connections).where(and(eq(connections.userId, user.id), eq(connections.vendor, vendor)));
     if (!connection) throw new ApiError("NOT_FOUND", `not connected to ${vendor}`);
     await revokeQuietly(c, connection);
     await db.delete(connections).where(eq(connections.id, connection.id));
-    await audit(db, { actorRef: user.auditRef, action: "disconnect", subjectRef: user.auditRef, resource: `connection:${vendor}`, requestId: c.var.requestId });
+    await audit(db, { actorRef: user.auditRef, action: "disconnect", subjectRef: user.auditRef, resource: `connection:${vendor}`, requestId: c.get("requestId") });
     return c.body(null, 204);
   });
 
@@ -217,7 +217,7 @@ export function registerConnectionRoutes(app: OpenAPIHono<AppEnv>): void {
       try {
         outcome = await completeConnection(c, vendor, c.req.valid("query"));
       } catch (error) {
-        c.var.log.error("oauth_callback_error", { vendor, ...describeError(error) });
+        c.get("log").error("oauth_callback_error", { vendor, ...describeError(error) });
         outcome = failed("server_error");
       }
       return backToApp(c, vendor, outcome);

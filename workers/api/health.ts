@@ -27,7 +27,7 @@ export function registerHealthRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(healthRoute, (c) => c.json({ status: "ok" as const }, 200));
 
   app.openapi(readyRoute, async (c) => {
-    const unavailable = (message: string) => c.json(errorBody("UNAVAILABLE", message, c.var.requestId), 503);
+    const unavailable = (message: string) => c.json(errorBody("UNAVAILABLE", message, c.get("requestId")), 503);
     let handle;
     try {
       handle = openDb(loadConfig(c.env));

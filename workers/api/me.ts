@@ -51,19 +51,19 @@ const profileColumns = sql.raw(`id, timezone, to_char(created_at AT TIME ZONE 'U
 
 export function registerMeRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(getRoute, async (c) => {
-    const { rows } = await c.var.database().db.execute<Profile>(sql`
-      SELECT ${profileColumns} FROM users WHERE id = ${c.var.user.id}`);
+    const { rows } = await c.get("database")().db.execute<Profile>(sql`
+      SELECT ${profileColumns} FROM users WHERE id = ${c.get("user").id}`);
     return c.json(found(rows[0]), 200);
   });
 
   app.openapi(patchRoute, async (c) => {
     // Stored in the runtime's canonical spelling ("europe/berlin" → "Europe/Berlin").
     const timezone = new Intl.DateTimeFormat("en-US", { timeZone: c.req.valid("json").timezone }).resolvedOptions().timeZone;
-    const { rows } = await c.var.database().db.execute<Profile>(sql`
-      UPDATE users SET timezone = ${timezone} WHERE id = ${c.var.user.id} RETURNING ${profileColumns}`);
+    const { rows } = await c.get("database")().db.execute<Profile>(sql`
+      UPDATE users SET timezone = ${timezone} WHERE id = ${c.get("user").id} RETURNING ${profileColumns}`);
     const profile = found(rows[0]);
     // This isolate's next request sees the new time zone at once (others within the cache TTL).
-    forgetVerifiedUser(c.var.user.id);
+    forgetVerifiedUser(c.get("user").id);
     await auditProfileUpdate(c);
     return c.json(profile, 200);
   });
@@ -76,8 +76,8 @@ function found(profile: Profile | undefined): Profile {
 }
 
 async function auditProfileUpdate(c: Context<AppEnv>): Promise<void> {
-  const { auditRef } = c.var.user;
-  await audit(c.var.database().db, {
-    actorRef: auditRef, action: "update_profile", subjectRef: auditRef, resource: "users.timezone", requestId: c.var.requestId,
+  const { auditRef } = c.get("user");
+  await audit(c.get("database")().db, {
+    actorRef: auditRef, action: "update_profile", subjectRef: auditRef, resource: "users.timezone", requestId: c.get("requestId"),
   });
 }

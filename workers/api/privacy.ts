@@ -58,18 +58,18 @@ const eraseRoute = createRoute({
 
 export function registerPrivacyRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(exportRoute, async (c) => {
-    const user = c.var.user;
+    const user = c.get("user");
     // Audited before a single byte leaves: an export that cannot be recorded does not happen.
-    await audit(c.var.database().db, {
-      actorRef: user.auditRef, action: "export", subjectRef: user.auditRef, resource: "export", requestId: c.var.requestId,
+    await audit(c.get("database")().db, {
+      actorRef: user.auditRef, action: "export", subjectRef: user.auditRef, resource: "export", requestId: c.get("requestId"),
     });
     // Its own pool: the stream outlives this handler, and the request's pool closes when it returns.
-    const handle = openDb(c.var.config);
+    const handle = openDb(c.get("config"));
     const client = await handle.pool.connect().catch(async () => {
       await handle.close();
       throw new ApiError("UNAVAILABLE", "the database could not be reached; retry");
     });
-    const log = c.var.log;
+    const log = c.get("log");
     const stream = exportStream(client, user.id, async (error) => {
       if (error) log.error("export_failed", { sections: EXPORT_SECTIONS.length });
       client.release();
@@ -85,8 +85,8 @@ export function registerPrivacyRoutes(app: OpenAPIHono<AppEnv>): void {
 
   app.openapi(eraseRoute, async (c) => {
     const { revocations } = await eraseUser(
-      { db: c.var.database().db, env: c.env, config: c.var.config, log: c.var.log, requestId: c.var.requestId },
-      c.var.user,
+      { db: c.get("database")().db, env: c.env, config: c.get("config"), log: c.get("log"), requestId: c.get("requestId") },
+      c.get("user"),
     );
     c.executionCtx.waitUntil(revocations);
     return c.json({ status: "erased" as const }, 202);

@@ -119,17 +119,17 @@ const liveRoute = createRoute({
 
 export function registerReadinessRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(readinessRoute, async (c) => {
-    const today = todayIn(c.var.user.timezone);
+    const today = todayIn(c.get("user").timezone);
     const date = c.req.valid("query").date ?? today;
     if (date > today) throw new ApiError("BAD_REQUEST", "date is after today in the user's time zone");
     return c.json(await readinessOf(c, date), 200);
   });
 
   app.openapi(historyRoute, async (c) => {
-    const { from, to } = resolveRange(c.req.valid("query"), c.var.user.timezone);
-    const { rows } = await c.var.database().db.execute<ReadinessSnapshot>(sql`
+    const { from, to } = resolveRange(c.req.valid("query"), c.get("user").timezone);
+    const { rows } = await c.get("database")().db.execute<ReadinessSnapshot>(sql`
       SELECT ${snapshotColumns} FROM readiness_snapshots
-       WHERE user_id = ${c.var.user.id} AND date BETWEEN ${from} AND ${to}
+       WHERE user_id = ${c.get("user").id} AND date BETWEEN ${from} AND ${to}
        ORDER BY date`);
     await auditRead(c, "readiness_snapshots");
     return c.json({ items: rows }, 200);
@@ -141,7 +141,7 @@ export function registerReadinessRoutes(app: OpenAPIHono<AppEnv>): void {
     }
     await auditRead(c, "readiness_snapshots:live");
     // The user's Durable Object accepts the socket (hibernation) and pushes every new snapshot.
-    return readinessClient(c.env, c.var.user.id).fetch(c.req.raw);
+    return readinessClient(c.env, c.get("user").id).fetch(c.req.raw);
   });
 }
 
@@ -155,8 +155,8 @@ interface StoredReadiness {
  * isolate's next batch, lib/read-audit.ts), else Postgres or computed on the spot (audited at once).
  */
 async function readinessOf(c: Context<AppEnv>, date: string): Promise<ReadinessSnapshot> {
-  const { id: userId } = c.var.user;
-  const copyLifetimeMs = c.var.config.READINESS_EDGE_CACHE_MS;
+  const { id: userId } = c.get("user");
+  const copyLifetimeMs = c.get("config").READINESS_EDGE_CACHE_MS;
   const copy = copyLifetimeMs > 0 ? copiedSnapshot(userId, date) : undefined;
   if (copy) {
     auditCachedRead(c);
@@ -174,12 +174,12 @@ async function readinessOf(c: Context<AppEnv>, date: string): Promise<ReadinessS
 }
 
 function auditCachedRead(c: Context<AppEnv>): void {
-  const { auditRef } = c.var.user;
+  const { auditRef } = c.get("user");
   const entry = {
     at: new Date().toISOString(), actorRef: auditRef, action: "read" as const, subjectRef: auditRef,
-    resource: "readiness_snapshots", requestId: c.var.requestId,
+    resource: "readiness_snapshots", requestId: c.get("requestId"),
   };
-  auditReadLater(c.env, c.var.config, c.var.user.id, entry, (work) => c.executionCtx.waitUntil(work));
+  auditReadLater(c.env, c.get("config"), c.get("user").id, entry, (work) => c.executionCtx.waitUntil(work));
 }
 
 /**
@@ -187,14 +187,14 @@ function auditCachedRead(c: Context<AppEnv>): void {
  * model is served only while Postgres (rescored by the recompute script) is down.
  */
 async function uncachedReadinessOf(c: Context<AppEnv>, date: string, cached: ReadinessSnapshot | null): Promise<ReadinessSnapshot> {
-  const readiness = readinessClient(c.env, c.var.user.id);
+  const readiness = readinessClient(c.env, c.get("user").id);
 
   let stored: StoredReadiness;
   try {
     stored = await storedReadiness(c, date);
   } catch (error) {
     if (cached) return cached;
-    c.var.log.error("readiness_read_failed", describeError(error));
+    c.get("log").error("readiness_read_failed", describeError(error));
     throw new ApiError("UNAVAILABLE", "readiness temporarily unavailable, retry later", { "retry-after": "30" });
   }
   if (stored.snapshot) {
@@ -202,14 +202,14 @@ async function uncachedReadinessOf(c: Context<AppEnv>, date: string, cached: Rea
     return stored.snapshot;
   }
   if (!stored.hasData) throw new ApiError("NOT_FOUND", "no readiness data for this user yet");
-  const computed = await readiness.computeOnDemand(c.var.user.id, date);
+  const computed = await readiness.computeOnDemand(c.get("user").id, date);
   if (!computed) throw new ApiError("NOT_FOUND", "no readiness data for this user");
   return computed;
 }
 
 async function storedReadiness(c: Context<AppEnv>, date: string): Promise<StoredReadiness> {
-  const userId = c.var.user.id;
-  const { rows } = await c.var.database().db.execute<Partial<ReadinessSnapshot> & { has_data: boolean }>(sql`
+  const userId = c.get("user").id;
+  const { rows } = await c.get("database")().db.execute<Partial<ReadinessSnapshot> & { has_data: boolean }>(sql`
     SELECT s.*, (EXISTS (SELECT 1 FROM hrv_daily WHERE user_id = ${userId})
               OR EXISTS (SELECT 1 FROM sleep_daily WHERE user_id = ${userId})) AS has_data
       FROM (SELECT 1) AS one

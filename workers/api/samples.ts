@@ -118,8 +118,8 @@ async function reaggregateDays(tx: Tx, user: RequestUser, batch: PhoneBatch, dat
 export function registerSampleRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(uploadRoute, async (c) => {
     const batch = await readBatch(c);
-    const user = c.var.user;
-    const { db } = c.var.database();
+    const user = c.get("user");
+    const { db } = c.get("database")();
     // Every date the batch touches is rebuilt, re-posts included: a retry after a failed recompute
     // request then repairs it.
     const dates = affectedPhoneDates(batch.samples, user.timezone);
@@ -127,7 +127,7 @@ export function registerSampleRoutes(app: OpenAPIHono<AppEnv>): void {
       const inserted = await insertSamples(tx, user.id, batch);
       await reaggregateDays(tx, user, batch, dates);
       await audit(tx, {
-        actorRef: user.auditRef, action: "upload", subjectRef: user.auditRef, resource: `phone_samples:${batch.source}`, requestId: c.var.requestId,
+        actorRef: user.auditRef, action: "upload", subjectRef: user.auditRef, resource: `phone_samples:${batch.source}`, requestId: c.get("requestId"),
       });
       return inserted;
     });

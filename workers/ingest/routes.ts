@@ -55,13 +55,13 @@ const encoder = new TextEncoder();
 export function registerWebhookRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(ouraHandshakeRoute, (c) => {
     const { verification_token: token, challenge } = c.req.valid("query");
-    const expected = encoder.encode(c.var.config.OURA_WEBHOOK_VERIFICATION_TOKEN);
+    const expected = encoder.encode(c.get("config").OURA_WEBHOOK_VERIFICATION_TOKEN);
     if (token === undefined || !constantTimeEqual(encoder.encode(token), expected)) {
       throw new ApiError("UNAUTHORIZED", "verification token does not match");
     }
     return c.json({ challenge }, 200);
   });
 
-  app.openapi(ouraEventRoute, (c) => acceptVendorWebhook(c, ouraWebhookAdapter, c.var.config.OURA_CLIENT_SECRET));
-  app.openapi(whoopEventRoute, (c) => acceptVendorWebhook(c, whoopWebhookAdapter, c.var.config.WHOOP_CLIENT_SECRET));
+  app.openapi(ouraEventRoute, (c) => acceptVendorWebhook(c, ouraWebhookAdapter, c.get("config").OURA_CLIENT_SECRET));
+  app.openapi(whoopEventRoute, (c) => acceptVendorWebhook(c, whoopWebhookAdapter, c.get("config").WHOOP_CLIENT_SECRET));
 }

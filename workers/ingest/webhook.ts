@@ -51,7 +51,7 @@ function parseBody(adapter: WebhookAdapter, raw: string, receivedAtMs: number): 
 
 /** Answers 200 only once the event sits in the ingest queue; 503 otherwise, so the vendor retries. */
 export async function acceptVendorWebhook(c: Context<AppEnv>, adapter: WebhookAdapter, secret: string) {
-  const log = c.var.log.with({ vendor: adapter.vendor });
+  const log = c.get("log").with({ vendor: adapter.vendor });
   const raw = await readBodyWithin(c.req.raw, WEBHOOK_BODY_LIMIT_BYTES);
   const nowMs = Date.now();
   const check = await adapter.verifySignature({
@@ -60,7 +60,7 @@ export async function acceptVendorWebhook(c: Context<AppEnv>, adapter: WebhookAd
     signatureHeader: c.req.header(adapter.signatureHeader),
     rawBody: raw,
     nowMs,
-    toleranceMs: c.var.config.WEBHOOK_TOLERANCE_SECONDS * 1000,
+    toleranceMs: c.get("config").WEBHOOK_TOLERANCE_SECONDS * 1000,
   });
   if (!check.ok) {
     log.warn("webhook_rejected", { reason: check.reason });
