@@ -79,6 +79,8 @@ function allowedOrigins(spec: string | undefined): Set<string> {
 function applyHeaders(c: Context<AppEnv>, headers: Record<string, string>): void {
   // A WebSocket upgrade (101) is not a document a browser renders; its response cannot be rebuilt.
   if (c.res.status === 101) return;
+  // Responses the app built carry every header already (set before `next`); one check says so.
+  if (c.res.headers.get("x-content-type-options") === headers["x-content-type-options"]) return;
   const missing = Object.entries(headers).filter(([name, value]) => c.res.headers.get(name) !== value);
   if (missing.length === 0) return;
   let res = c.res;
