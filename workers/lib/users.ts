@@ -45,15 +45,28 @@ const MAX_REMEMBERED_IN_ISOLATE = 10_000;
 const writtenFromIsolate = new Map<string, string>();
 
 export const VERIFIED_USER_TTL_MS = 30_000;
-/** Past this age one request refreshes the entry in the background; the others keep using it. */
-const VERIFIED_USER_REFRESH_MS = 15_000;
+/**
+ * Past an age between these two, one request refreshes the entry in the background while the others
+ * keep using it. The spread keeps users cached together (a burst of app starts) from all refreshing
+ * in the same instant, each refresh being a new Postgres connection on the isolate's one thread.
+ */
+const VERIFIED_USER_REFRESH_MS = { from: 12_000, to: 24_000 };
 const MAX_VERIFIED_IN_ISOLATE = 10_000;
+
+interface VerifiedEntry {
+  user: RequestUser;
+  cachedAt: number;
+  refreshAt: number;
+  refreshing: boolean;
+}
 /** subject → the user provisioned from Postgres for it, when, and whether a refresh is running. */
-const verifiedInIsolate = new Map<string, { user: RequestUser; cachedAt: number; refreshing: boolean }>();
+const verifiedInIsolate = new Map<string, VerifiedEntry>();
 
 function cacheUser(subject: string, user: RequestUser): void {
   if (verifiedInIsolate.size >= MAX_VERIFIED_IN_ISOLATE) verifiedInIsolate.clear();
-  verifiedInIsolate.set(subject, { user, cachedAt: Date.now(), refreshing: false });
+  const now = Date.now();
+  const { from, to } = VERIFIED_USER_REFRESH_MS;
+  verifiedInIsolate.set(subject, { user, cachedAt: now, refreshAt: now + from + Math.random() * (to - from), refreshing: false });
 }
 
 /** Drops the user from this isolate's cache (profile changed, account erased). */
@@ -65,16 +78,16 @@ export function forgetVerifiedUser(userId: string): void {
 
 /**
  * The token subject's user: cached in the isolate, else provisioned in Postgres (opened only then),
- * else remembered when Postgres is unreachable. An entry older than VERIFIED_USER_REFRESH_MS is
- * refreshed by one request in the background while every request keeps using it, so that under
+ * else remembered when Postgres is unreachable. An entry past its refresh age is refreshed by one
+ * request in the background while every request keeps using it, so that under
  * steady traffic no request waits for Postgres because a cache entry aged out (without this, each of
  * a user's requests in flight at expiry opened its own connection).
  */
 export async function identifyUser(database: () => Database, subject: string, options: IdentifyOptions): Promise<RequestUser> {
   const entry = verifiedInIsolate.get(subject);
-  const age = entry ? Date.now() - entry.cachedAt : Infinity;
-  if (entry && age < VERIFIED_USER_TTL_MS) {
-    if (age >= VERIFIED_USER_REFRESH_MS && !entry.refreshing) {
+  const now = Date.now();
+  if (entry && now - entry.cachedAt < VERIFIED_USER_TTL_MS) {
+    if (now >= entry.refreshAt && !entry.refreshing) {
       entry.refreshing = true;
       options.waitUntil(refreshInBackground(subject, entry, options));
     }
