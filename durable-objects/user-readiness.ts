@@ -73,13 +73,14 @@ export class UserReadiness extends DurableObject<Env> {
   /** Queues changed data dates for recompute; the alarm coalesces a burst into one run. */
   async requestRecompute(userId: string, dates: string[]): Promise<void> {
     this.setMeta("user_id", userId);
-    for (const date of dates) {
-      this.sql().exec(
-        `INSERT INTO pending_recompute (date, seq) VALUES (?, (SELECT coalesce(max(seq), 0) + 1 FROM pending_recompute))
-         ON CONFLICT (date) DO UPDATE SET seq = excluded.seq`,
-        date,
-      );
-    }
+    // One sequence number per request (not per date): a rescore asks for hundreds of dates at once.
+    const sql = this.sql();
+    const seq = sql.exec<{ next: number }>("SELECT coalesce(max(seq), 0) + 1 AS next FROM pending_recompute").one().next;
+    sql.exec(
+      `INSERT INTO pending_recompute (date, seq) SELECT value, ? FROM json_each(?) WHERE true
+       ON CONFLICT (date) DO UPDATE SET seq = excluded.seq`,
+      seq, JSON.stringify(dates),
+    );
     await this.scheduleWork(COALESCE_MS);
   }
 
@@ -257,15 +258,15 @@ export class UserReadiness extends DurableObject<Env> {
     const newest = snapshots.length <= CACHE_DAYS
       ? snapshots
       : [...snapshots].sort((a, b) => (a.date < b.date ? 1 : a.date > b.date ? -1 : 0)).slice(0, CACHE_DAYS);
-    for (const snapshot of newest) {
-      // Never replace a snapshot with one computed from older data (a slow read racing a recompute).
-      sql.exec(
-        `INSERT INTO snapshots (date, computed_at, body) VALUES (?, ?, ?)
-         ON CONFLICT (date) DO UPDATE SET computed_at = excluded.computed_at, body = excluded.body
-         WHERE excluded.computed_at >= snapshots.computed_at`,
-        snapshot.date, snapshot.computed_at, JSON.stringify(snapshot),
-      );
-    }
+    // One statement for the batch; never replace a snapshot with one computed from older data (a
+    // slow read racing a recompute).
+    sql.exec(
+      `INSERT INTO snapshots (date, computed_at, body)
+       SELECT json_extract(value, '$.date'), json_extract(value, '$.computed_at'), value FROM json_each(?) WHERE true
+       ON CONFLICT (date) DO UPDATE SET computed_at = excluded.computed_at, body = excluded.body
+       WHERE excluded.computed_at >= snapshots.computed_at`,
+      JSON.stringify(newest),
+    );
     sql.exec("DELETE FROM snapshots WHERE date NOT IN (SELECT date FROM snapshots ORDER BY date DESC LIMIT ?)", CACHE_DAYS);
   }
 

@@ -9,6 +9,21 @@ describe("calendar", () => {
     }
   });
 
+  it("agrees with Date's own calendar on every day of four centuries' edge years and a leap cycle", () => {
+    const viaDate = (value: string) => {
+      const ms = Date.parse(`${value}T00:00:00Z`);
+      return !Number.isNaN(ms) && new Date(ms).toISOString().slice(0, 10) === value;
+    };
+    for (const year of ["1900", "2000", "2023", "2024", "2100", "0000", "9999"]) {
+      for (let month = 0; month <= 13; month++) {
+        for (let day = 0; day <= 32; day++) {
+          const value = `${year}-${String(month).padStart(2, "0")}-${String(day).padStart(2, "0")}`;
+          expect(isCalendarDate(value), value).toBe(viaDate(value));
+        }
+      }
+    }
+  });
+
   it("knows IANA time zones and refuses anything else", () => {
     expect(isTimeZone("Europe/Berlin")).toBe(true);
     expect(isTimeZone("UTC")).toBe(true);

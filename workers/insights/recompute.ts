@@ -3,6 +3,7 @@ import { addDays, todayIn } from "../lib/calendar";
 import { computeReadinessSeries } from "../readiness";
 // The model's own window sizes, so that what is read and rescored follows the model if they change.
 import { RECENT_DAYS } from "../readiness/constants";
+import { dateOfDay, dayNumber } from "../readiness/dates";
 import { LOOKBACK_DAYS } from "../readiness/windows";
 import {
   FOREIGN_KEY_VIOLATION, loadReadinessHistory, toSnapshot, upsertSnapshots,
@@ -55,15 +56,14 @@ export async function recomputeReadiness(
 
 /** The sorted, distinct dates to score: each date (and, for changed data, its following week) up to today. */
 export function datesToScore(dates: readonly string[], today: string, followingDays: boolean): string[] {
-  const out = new Set<string>();
+  // Day numbers, not date strings: a rescore of two years asks for 730 dates and their weeks.
+  const last = dayNumber(today);
+  // D is in the recent window of D … D+6 and starts the baseline of D+7.
+  const span = followingDays ? RECENT_DAYS : 0;
+  const days = new Set<number>();
   for (const date of dates) {
-    // D is in the recent window of D … D+6 and starts the baseline of D+7.
-    const span = followingDays ? RECENT_DAYS : 0;
-    for (let offset = 0; offset <= span; offset++) {
-      const day = addDays(date, offset);
-      if (day > today) break;
-      out.add(day);
-    }
+    const first = dayNumber(date);
+    for (let day = first; day <= first + span && day <= last; day++) days.add(day);
   }
-  return [...out].sort();
+  return [...days].sort((a, b) => a - b).map(dateOfDay);
 }

@@ -52,11 +52,22 @@ export function addDays(date: string, days: number): string {
   return new Date(ms).toISOString().slice(0, 10);
 }
 
-const CALENDAR_DATE = /^\d{4}-\d{2}-\d{2}$/;
+const CALENDAR_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31] as const;
 
-/** True for a real YYYY-MM-DD date (2026-02-30 is not). */
+/**
+ * True for a real YYYY-MM-DD date (2026-02-30 is not), in the proleptic Gregorian calendar Date
+ * uses. Arithmetic rather than a Date round trip: queue messages carry up to hundreds of dates.
+ */
 export function isCalendarDate(value: string): boolean {
-  return CALENDAR_DATE.test(value) && !Number.isNaN(Date.parse(`${value}T00:00:00Z`)) && addDays(value, 0) === value;
+  const match = CALENDAR_DATE.exec(value);
+  if (!match) return false;
+  const year = Number(match[1]);
+  const month = Number(match[2]);
+  const day = Number(match[3]);
+  if (month < 1 || month > 12 || day < 1) return false;
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  return day <= (month === 2 && leap ? 29 : DAYS_IN_MONTH[month - 1]!);
 }
 
 /** True for an IANA time zone name the runtime knows (e.g. "Europe/Berlin", "UTC"). */
