@@ -51,18 +51,39 @@ describe("verified users cached in the isolate", () => {
       const user = await t.identify(subject);
       expect(t.counts).toEqual({ inRequest: 1, inBackground: 0 });
 
-      // Past every entry's refresh age (12–24 s, spread), within its lifetime (30 s).
+      // Past the entry's refresh age (15 s), within its lifetime (30 s).
       vi.setSystemTime(start + VERIFIED_USER_TTL_MS - 5_000);
       // Several requests at that age: all answered from the cache, one refresh between them.
       const during = await Promise.all([t.identify(subject), t.identify(subject), t.identify(subject)]);
       expect(during).toEqual([user, user, user]);
-      expect(t.counts).toEqual({ inRequest: 1, inBackground: 1 });
       await t.settle();
+      expect(t.counts).toEqual({ inRequest: 1, inBackground: 1 });
 
       // The refresh restarted the lifetime: past the first entry's expiry, still no request waits.
       vi.setSystemTime(start + VERIFIED_USER_TTL_MS + 5_000);
       expect(await t.identify(subject)).toEqual(user);
       expect(t.counts).toEqual({ inRequest: 1, inBackground: 1 });
+    } finally {
+      await t.close();
+    }
+  });
+
+  it("refreshes every user due at once over one connection (after a quiet spell)", async () => {
+    const subjects = Array.from({ length: 5 }, () => `cache-${crypto.randomUUID()}`);
+    const t = counted();
+    try {
+      vi.useFakeTimers({ toFake: ["Date"] });
+      const start = Date.now();
+      const users = [];
+      for (const subject of subjects) users.push(await t.identify(subject));
+      vi.setSystemTime(start + VERIFIED_USER_TTL_MS - 5_000);
+      expect(await Promise.all(subjects.map((subject) => t.identify(subject)))).toEqual(users);
+      await t.settle();
+      expect(t.counts).toEqual({ inRequest: 5, inBackground: 1 });
+      // Refreshed: past the first entries' lifetime, still answered without Postgres.
+      vi.setSystemTime(start + VERIFIED_USER_TTL_MS + 5_000);
+      expect(await Promise.all(subjects.map((subject) => t.identify(subject)))).toEqual(users);
+      expect(t.counts.inRequest).toBe(5);
     } finally {
       await t.close();
     }

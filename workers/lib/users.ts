@@ -45,18 +45,13 @@ const MAX_REMEMBERED_IN_ISOLATE = 10_000;
 const writtenFromIsolate = new Map<string, string>();
 
 export const VERIFIED_USER_TTL_MS = 30_000;
-/**
- * Past an age between these two, one request refreshes the entry in the background while the others
- * keep using it. The spread keeps users cached together (a burst of app starts) from all refreshing
- * in the same instant, each refresh being a new Postgres connection on the isolate's one thread.
- */
-const VERIFIED_USER_REFRESH_MS = { from: 12_000, to: 24_000 };
+/** Past this age the entry is refreshed in the background while requests keep using it. */
+const VERIFIED_USER_REFRESH_MS = 15_000;
 const MAX_VERIFIED_IN_ISOLATE = 10_000;
 
 interface VerifiedEntry {
   user: RequestUser;
   cachedAt: number;
-  refreshAt: number;
   refreshing: boolean;
 }
 /** subject → the user provisioned from Postgres for it, when, and whether a refresh is running. */
@@ -64,9 +59,7 @@ const verifiedInIsolate = new Map<string, VerifiedEntry>();
 
 function cacheUser(subject: string, user: RequestUser): void {
   if (verifiedInIsolate.size >= MAX_VERIFIED_IN_ISOLATE) verifiedInIsolate.clear();
-  const now = Date.now();
-  const { from, to } = VERIFIED_USER_REFRESH_MS;
-  verifiedInIsolate.set(subject, { user, cachedAt: now, refreshAt: now + from + Math.random() * (to - from), refreshing: false });
+  verifiedInIsolate.set(subject, { user, cachedAt: Date.now(), refreshing: false });
 }
 
 /** Drops the user from this isolate's cache (profile changed, account erased). */
@@ -78,18 +71,21 @@ export function forgetVerifiedUser(userId: string): void {
 
 /**
  * The token subject's user: cached in the isolate, else provisioned in Postgres (opened only then),
- * else remembered when Postgres is unreachable. An entry past its refresh age is refreshed by one
- * request in the background while every request keeps using it, so that under
- * steady traffic no request waits for Postgres because a cache entry aged out (without this, each of
- * a user's requests in flight at expiry opened its own connection).
+ * else remembered when Postgres is unreachable. An entry past its refresh age is refreshed in the
+ * background (gathered with the others due, one statement for all) while every request keeps using
+ * it, so that under steady traffic no request waits for Postgres because a cache entry aged out.
  */
 export async function identifyUser(database: () => Database, subject: string, options: IdentifyOptions): Promise<RequestUser> {
   const entry = verifiedInIsolate.get(subject);
-  const now = Date.now();
-  if (entry && now - entry.cachedAt < VERIFIED_USER_TTL_MS) {
-    if (now >= entry.refreshAt && !entry.refreshing) {
+  const age = entry ? Date.now() - entry.cachedAt : Infinity;
+  if (entry && age < VERIFIED_USER_TTL_MS) {
+    if (age >= VERIFIED_USER_REFRESH_MS && !entry.refreshing) {
       entry.refreshing = true;
-      options.waitUntil(refreshInBackground(subject, entry, options));
+      dueForRefresh.set(subject, options.memory);
+      if (!refreshScheduled) {
+        refreshScheduled = true;
+        options.waitUntil(refreshDueLater(options));
+      }
     }
     return entry.user;
   }
@@ -106,35 +102,65 @@ export async function identifyUser(database: () => Database, subject: string, op
     options.log.warn("user_identified_from_memory", describeError(error));
     return remembered;
   }
-  provisioned(subject, user, options);
+  cacheUser(subject, user);
+  options.waitUntil(rememberOutsidePostgres(subject, user, options.memory, options.log));
   return user;
 }
 
-async function refreshInBackground(subject: string, entry: { refreshing: boolean }, options: IdentifyOptions): Promise<void> {
+/** Subjects whose entries are due for a refresh, with where each is remembered outside Postgres. */
+const dueForRefresh = new Map<string, RememberedUser>();
+let refreshScheduled = false;
+/**
+ * Refreshes wait this long to be gathered: after a quiet spell every user's first request finds its
+ * entry due at once, and one statement over one connection refreshes them all.
+ */
+const REFRESH_GATHER_MS = 100;
+
+async function refreshDueLater(options: IdentifyOptions): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, REFRESH_GATHER_MS));
+  // Entries forgotten meanwhile (profile changed, account erased) are not brought back.
+  const due = [...dueForRefresh].filter(([subject]) => verifiedInIsolate.get(subject)?.refreshing);
+  dueForRefresh.clear();
+  refreshScheduled = false;
+  if (due.length === 0) return;
   const handle = options.openDatabase();
   try {
-    provisioned(subject, await provisionUser(handle.db, subject), options);
+    const users = await provisionUsers(handle.db, due.map(([subject]) => subject));
+    for (const [subject, memory] of due) {
+      const user = users.get(subject)!;
+      cacheUser(subject, user);
+      await rememberOutsidePostgres(subject, user, memory, options.log);
+    }
   } catch (error) {
-    // The entry stays usable until its TTL; the next request past the refresh age tries again.
-    entry.refreshing = false;
-    options.log.warn("user_refresh_failed", describeError(error));
+    // The entries stay usable until their TTL; the next request past the refresh age tries again.
+    for (const [subject] of due) {
+      const entry = verifiedInIsolate.get(subject);
+      if (entry) entry.refreshing = false;
+    }
+    options.log.warn("user_refresh_failed", { subjects: due.length, ...describeError(error) });
   } finally {
     await handle.close();
   }
 }
 
-/** Caches a freshly provisioned user, and keeps it outside Postgres when it changed. */
-function provisioned(subject: string, user: RequestUser, options: IdentifyOptions): void {
-  cacheUser(subject, user);
+/** Several subjects' users in one round trip (distinct subjects; created when new, like provisionUser). */
+async function provisionUsers(db: Database, subjects: string[]): Promise<Map<string, RequestUser>> {
+  const result = await db.execute<{ subject: string; id: string; audit_ref: string; timezone: string }>(sql`
+    INSERT INTO users (subject) SELECT jsonb_array_elements_text(${JSON.stringify(subjects)}::jsonb)
+    ON CONFLICT (subject) DO UPDATE SET subject = excluded.subject
+    RETURNING subject, id, audit_ref, timezone`);
+  return new Map(result.rows.map((row) => [row.subject, { id: row.id, auditRef: row.audit_ref, timezone: row.timezone }]));
+}
+
+/** Keeps the subject's user outside Postgres when this isolate has not written that value yet. */
+async function rememberOutsidePostgres(subject: string, user: RequestUser, memory: RememberedUser, log: Logger): Promise<void> {
   const value = JSON.stringify(user);
   if (writtenFromIsolate.get(subject) === value) return;
-  options.waitUntil(
-    options.memory.remember(user).then(
-      () => {
-        if (writtenFromIsolate.size >= MAX_REMEMBERED_IN_ISOLATE) writtenFromIsolate.clear();
-        writtenFromIsolate.set(subject, value);
-      },
-      (error: unknown) => options.log.warn("user_memory_write_failed", describeError(error)),
-    ),
-  );
+  try {
+    await memory.remember(user);
+    if (writtenFromIsolate.size >= MAX_REMEMBERED_IN_ISOLATE) writtenFromIsolate.clear();
+    writtenFromIsolate.set(subject, value);
+  } catch (error) {
+    log.warn("user_memory_write_failed", describeError(error));
+  }
 }
