@@ -89,6 +89,18 @@ describe("verified users cached in the isolate", () => {
     }
   });
 
+  it("provisions a new subject once when several of its requests arrive together", async () => {
+    const subject = `cache-${crypto.randomUUID()}`;
+    const t = counted();
+    try {
+      const users = await Promise.all(Array.from({ length: 5 }, () => t.identify(subject)));
+      expect(new Set(users.map((u) => u.id)).size).toBe(1);
+      expect(t.counts).toEqual({ inRequest: 1, inBackground: 0 });
+    } finally {
+      await t.close();
+    }
+  });
+
   it("provisions again in the request once an entry outlived its lifetime without use", async () => {
     const subject = `cache-${crypto.randomUUID()}`;
     const t = counted();

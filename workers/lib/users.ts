@@ -90,9 +90,17 @@ export async function identifyUser(database: () => Database, subject: string, op
     return entry.user;
   }
   if (entry) verifiedInIsolate.delete(subject);
+  // Checked and marked without an await in between, so that requests arriving together see each other.
+  if (provisioningSince.has(subject)) {
+    const provisionedMeanwhile = await awaitProvisioningInFlight(subject);
+    if (provisionedMeanwhile) return provisionedMeanwhile;
+  }
   let user: RequestUser;
+  const marker = { since: Date.now() };
+  provisioningSince.set(subject, marker);
   try {
     user = await provisionUser(database(), subject);
+    cacheUser(subject, user);
   } catch (error) {
     const remembered = await options.memory.recall().catch(() => null);
     if (!remembered) {
@@ -101,10 +109,33 @@ export async function identifyUser(database: () => Database, subject: string, op
     }
     options.log.warn("user_identified_from_memory", describeError(error));
     return remembered;
+  } finally {
+    if (provisioningSince.get(subject) === marker) provisioningSince.delete(subject);
   }
-  cacheUser(subject, user);
   options.waitUntil(rememberOutsidePostgres(subject, user, options.memory, options.log));
   return user;
+}
+
+/** subject → when a request of this isolate started provisioning it (and has not finished). */
+const provisioningSince = new Map<string, { since: number }>();
+const IN_FLIGHT_WAIT_MS = 2_000;
+const IN_FLIGHT_POLL_MS = 5;
+
+/**
+ * When another request of this isolate is already provisioning the subject, waits (up to
+ * IN_FLIGHT_WAIT_MS) for its result instead of opening another connection: an app opening fires
+ * several requests at once, and after a quiet spell every user's requests would each provision.
+ * Polls the cache rather than awaiting the other request's promise, which workerd does not allow
+ * across requests. Undefined: nothing in flight, or it failed or took too long (then provision here).
+ */
+async function awaitProvisioningInFlight(subject: string): Promise<RequestUser | undefined> {
+  const marker = provisioningSince.get(subject);
+  if (marker === undefined) return undefined;
+  while (provisioningSince.get(subject) === marker && Date.now() - marker.since < IN_FLIGHT_WAIT_MS) {
+    await new Promise((resolve) => setTimeout(resolve, IN_FLIGHT_POLL_MS));
+  }
+  const entry = verifiedInIsolate.get(subject);
+  return entry && entry.cachedAt >= marker.since ? entry.user : undefined;
 }
 
 /** Subjects whose entries are due for a refresh, with where each is remembered outside Postgres. */
