@@ -70,9 +70,10 @@ function runPaced(job: PacedJob): Promise<PacedOutcome> {
       });
     };
     const deadline = setTimeout(finish, 20 + job.count * intervalMs + job.timeoutMs);
-    const settle = (scheduledAt: number, status: number | null, requestId?: string, body?: string, error?: string) => {
+    const warmup = job.warmup ?? 0;
+    const settle = (index: number, scheduledAt: number, status: number | null, requestId?: string, body?: string, error?: string) => {
       if (finished) return;
-      if (tally.record(status, requestId, body, error)) latencies[latencyCount++] = performance.now() - scheduledAt;
+      if (tally.record(status, requestId, body, error) && index >= warmup) latencies[latencyCount++] = performance.now() - scheduledAt;
       if (++answered === job.count) finish();
     };
     const send = (index: number, scheduledAt: number) => {
@@ -84,12 +85,12 @@ function runPaced(job: PacedJob): Promise<PacedOutcome> {
         res.on("end", () => {
           const requestId = res.headers["x-request-id"];
           const ok = job.expect.includes(res.statusCode ?? 0);
-          settle(scheduledAt, res.statusCode ?? null, typeof requestId === "string" ? requestId : undefined, ok ? undefined : Buffer.concat(chunks).toString("utf8"));
+          settle(index, scheduledAt, res.statusCode ?? null, typeof requestId === "string" ? requestId : undefined, ok ? undefined : Buffer.concat(chunks).toString("utf8"));
         });
-        res.on("error", (error) => settle(scheduledAt, null, undefined, undefined, error.message));
+        res.on("error", (error) => settle(index, scheduledAt, null, undefined, undefined, error.message));
       });
       req.on("timeout", () => req.destroy(new Error("client timeout")));
-      req.on("error", (error) => settle(scheduledAt, null, undefined, undefined, error.message));
+      req.on("error", (error) => settle(index, scheduledAt, null, undefined, undefined, error.message));
       req.end(template.body);
     };
     // Timers, not a busy loop: a spinning client would take a core from the Worker under test.

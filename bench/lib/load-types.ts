@@ -29,6 +29,11 @@ export interface PacedJob extends JobBase {
   kind: "paced";
   rate: number;
   count: number;
+  /**
+   * Requests at the start that are sent and checked like the others but left out of the latencies:
+   * the client's sockets are opened and its thread warms up during them.
+   */
+  warmup?: number;
   maxSockets: number;
   timeoutMs: number;
 }
@@ -57,7 +62,7 @@ export interface Outcome {
 
 export interface PacedOutcome extends Outcome {
   kind: "paced";
-  /** Milliseconds from each request's scheduled send time to the end of its answer (successful ones). */
+  /** Milliseconds from each request's scheduled send time to the end of its answer (successful ones after the warm-up). */
   latenciesMs: Float64Array;
   /** Largest delay between a request's scheduled and actual send time (the client keeping up). */
   maxSendLagMs: number;

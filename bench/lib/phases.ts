@@ -72,7 +72,12 @@ interface PhaseInput {
   expect: number[];
 }
 
-export async function pacedPhase(worker: RunningWorker, input: PhaseInput & { rate: number; count: number }): Promise<PacedRow> {
+/**
+ * An evenly paced run of `count` requests. With `warmupS`, that many seconds of requests at the same
+ * rate go first and count everywhere but in the latencies (the client opens its sockets meanwhile).
+ */
+export async function pacedPhase(worker: RunningWorker, input: PhaseInput & { rate: number; count: number; warmupS?: number }): Promise<PacedRow> {
+  const warmup = Math.round(input.rate * (input.warmupS ?? 0));
   worker.logs.takeCounts();
   const cpu = startCpuWindow(worker.pid);
   const outcome = await runPaced({
@@ -80,7 +85,8 @@ export async function pacedPhase(worker: RunningWorker, input: PhaseInput & { ra
     requests: input.requests,
     expect: input.expect,
     rate: input.rate,
-    count: input.count,
+    count: warmup + input.count,
+    warmup,
     maxSockets: 512,
     timeoutMs: 10_000,
   });
