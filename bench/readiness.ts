@@ -31,6 +31,7 @@ const RATE = 500;
 const BREAKDOWN_RATE = 100;
 /** Paced runs first send this long at their rate without timing it (the client opens its sockets). */
 const WARMUP_S = 1;
+const PACED_ROUNDS = 3;
 const TARGETS = { throughputShare: 0.5, p99Ms: 50, recomputeCpuMs: 50 };
 const ROUTE = "/v1/me/readiness";
 
@@ -212,10 +213,14 @@ async function main(): Promise<void> {
       await closedPhase(h.bare, { route: "GET /", requests: bareRequests, expect: [200], connections: CONNECTIONS, durationS: SECONDS }),
     ];
     await settled(h.hub);
-    const paced: PacedRow[] = [
-      await pacedPhase(h.hub, { route: ROUTE, requests, expect: [200], rate: RATE, count: RATE * SECONDS, warmupS: WARMUP_S }),
-      await pacedPhase(h.bare, { route: "GET /", requests: bareRequests, expect: [200], rate: RATE, count: RATE * SECONDS, warmupS: WARMUP_S }),
-    ];
+    // Alternating rounds: a tail spike of the shared machine lands in one round, not in the figure.
+    const hubRounds: PacedRow[] = [];
+    const bareRounds: PacedRow[] = [];
+    for (let round = 0; round < PACED_ROUNDS; round++) {
+      hubRounds.push(await pacedPhase(h.hub, { route: ROUTE, requests, expect: [200], rate: RATE, count: RATE * SECONDS, warmupS: WARMUP_S }));
+      bareRounds.push(await pacedPhase(h.bare, { route: "GET /", requests: bareRequests, expect: [200], rate: RATE, count: RATE * SECONDS, warmupS: WARMUP_S }));
+    }
+    const paced = [...hubRounds, ...bareRounds];
     // The same reads with the isolate's copies turned off: every read asks the user's Durable Object
     // (what a user reading a date only once in a while gets).
     const direct = await startHub({ bundle: h.bundle, vars: { ...h.stack.vars, READINESS_EDGE_CACHE_MS: "0" }, rateLimit: BENCH_RATE_LIMIT, name: "hub, copies off" });
@@ -229,10 +234,12 @@ async function main(): Promise<void> {
     report.record("closed", closed);
     report.record("paced", paced);
     const share = closed[0]!.requestsPerS / closed[1]!.requestsPerS;
-    const [hubPaced, barePaced] = paced as [PacedRow, PacedRow];
+    const medianRound = (rounds: PacedRow[]) => [...rounds].sort((a, b) => a.p99Ms - b.p99Ms)[rounds.length >> 1]!;
+    const [hubPaced, barePaced] = [medianRound(hubRounds), medianRound(bareRounds)];
+    const allAnswered = hubRounds.every((r) => r.ok === r.sent);
     report.print(
       [
-        `### Cache-hit reads: closed loop (autocannon, ${CONNECTIONS} connections, ${SECONDS} s) and evenly paced (${RATE}/s, ${SECONDS} s timed after ${WARMUP_S} s untimed; sent and ok count both)`,
+        `### Cache-hit reads: closed loop (autocannon, ${CONNECTIONS} connections, ${SECONDS} s) and evenly paced (${RATE}/s, ${SECONDS} s timed after ${WARMUP_S} s untimed, ${PACED_ROUNDS} alternating rounds; sent and ok count both)`,
         closedTable(closed),
         pacedTable(paced),
         table(
@@ -240,7 +247,7 @@ async function main(): Promise<void> {
           [
             ["throughput at 200 connections, hub / bare", `${fmt(closed[0]!.requestsPerS)} / ${fmt(closed[1]!.requestsPerS)} req/s = ${fmt(share * 100)}%`, `≥ ${TARGETS.throughputShare * 100}%`, verdict(share >= TARGETS.throughputShare && closed[0]!.ok === closed[0]!.sent)],
             ["same, isolate copies off (every read asks the Durable Object)", `${fmt(closed[2]!.requestsPerS)} / ${fmt(closed[1]!.requestsPerS)} req/s = ${fmt((closed[2]!.requestsPerS / closed[1]!.requestsPerS) * 100)}%`, "–", "–"],
-            [`p99 at ${RATE}/s`, `${fmt(hubPaced.p99Ms)} ms (bare ${fmt(barePaced.p99Ms)} ms), ${hubPaced.sent - hubPaced.ok} failed`, `< ${TARGETS.p99Ms} ms, no failures`, verdict(hubPaced.p99Ms < TARGETS.p99Ms && hubPaced.ok === hubPaced.sent)],
+            [`p99 at ${RATE}/s, median of ${PACED_ROUNDS} rounds`, `${fmt(hubPaced.p99Ms)} ms (bare ${fmt(barePaced.p99Ms)} ms); rounds ${hubRounds.map((r) => fmt(r.p99Ms)).join(", ")} ms; ${hubRounds.reduce((n, r) => n + r.sent - r.ok, 0)} failed`, `< ${TARGETS.p99Ms} ms, no failures`, verdict(hubPaced.p99Ms < TARGETS.p99Ms && allAnswered)],
             [`Worker CPU per read at ${RATE}/s, hub / bare`, `${fmt(hubPaced.cpuPerRequestMs)} / ${fmt(barePaced.cpuPerRequestMs)} ms = ${fmt(hubPaced.cpuPerRequestMs / barePaced.cpuPerRequestMs)}×`, "–", "–"],
           ],
         ),
