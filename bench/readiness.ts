@@ -183,7 +183,7 @@ function printRecompute(recompute: Awaited<ReturnType<typeof measureRecompute>>)
 async function main(): Promise<void> {
   const quiet = await waitForQuietMachine(Number(args["wait-quiet"]));
   report.print(`Machine before the run: ${fmt(quiet.busyCores)} cores busy with other work (waited ${fmt(quiet.waitedS)} s for quiet).`);
-  const h = await startHarness("readiness", { timeLimitS: 300, postgresAuth: postgresAuth(args["postgres-auth"]), onTimeLimit: () => report.save() });
+  const h = await startHarness("readiness", { timeLimitS: 420, postgresAuth: postgresAuth(args["postgres-auth"]), onTimeLimit: () => report.save() });
   try {
     const users = await Promise.all(Array.from({ length: USERS }, (_, i) => seedHistoryUser(h.pool, `bench|readiness-${i}`, today)));
     // Statistics and visibility maps as a database in service has them, so that autovacuum does not
