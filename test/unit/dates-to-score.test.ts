@@ -1,19 +1,35 @@
-// Which dates a recompute scores (workers/insights/recompute.ts): a changed night moves the week after it.
+// Which dates a recompute scores (workers/insights/recompute.ts): a changed night moves every later
+// day whose recent window or baseline reads it.
 import { describe, expect, it } from "vitest";
 import { datesToScore } from "../../workers/insights/recompute";
+import { computeReadinessSeries } from "../../workers/readiness";
+import { addDays, generateUser } from "./readiness-scenario";
 
 describe("dates to score", () => {
-  it("scores a changed date and the seven after it, never past today, across a year's end", () => {
-    expect(datesToScore(["2025-12-28"], "2026-01-31", true)).toEqual([
-      "2025-12-28", "2025-12-29", "2025-12-30", "2025-12-31", "2026-01-01", "2026-01-02", "2026-01-03", "2026-01-04",
-    ]);
-    expect(datesToScore(["2024-02-27"], "2024-03-01", true)).toEqual(["2024-02-27", "2024-02-28", "2024-02-29", "2024-03-01"]);
+  it("covers every date whose score a changed night moves, and stops at today", () => {
+    const start = "2025-01-01";
+    const rows = generateUser({ seed: 7, source: "oura", start, days: 200 });
+    const today = addDays(start, 199);
+    const changed = addDays(start, 100);
+    const edited = rows.map((row) => (row.date === changed
+      ? { ...row, rmssd_ms: row.rmssd_ms! * 1.6, resting_hr_bpm: row.resting_hr_bpm! + 6, total_sleep_s: row.total_sleep_s! - 5_400 }
+      : row));
+    const dates = Array.from({ length: 200 }, (_, i) => addDays(start, i));
+    const before = computeReadinessSeries(rows, dates);
+    const after = computeReadinessSeries(edited, dates);
+    const moved = dates.filter((_, i) => JSON.stringify(before[i]) !== JSON.stringify(after[i]));
+
+    const scored = datesToScore([changed], today, true);
+    expect(moved.length).toBeGreaterThan(8); // the baseline reaches well past the changed week
+    for (const date of moved) expect(scored, date).toContain(date);
+    expect(scored[0]).toBe(changed);
+    expect(scored.at(-1)).toBe(addDays(changed, 66)); // the last day whose baseline reads it
+    expect(datesToScore([addDays(today, -3)], today, true)).toEqual([0, 1, 2, 3].map((i) => addDays(today, -3 + i)));
   });
 
-  it("merges overlapping weeks into one sorted list without repeats", () => {
-    expect(datesToScore(["2026-03-05", "2026-03-01", "2026-03-05"], "2026-03-31", true)).toEqual(
-      Array.from({ length: 12 }, (_, i) => `2026-03-${String(i + 1).padStart(2, "0")}`),
-    );
+  it("merges overlapping spans into one sorted list without repeats, across a leap day", () => {
+    const scored = datesToScore(["2024-03-05", "2024-02-27", "2024-03-05"], "2024-03-10", true);
+    expect(scored).toEqual(Array.from({ length: 13 }, (_, i) => addDays("2024-02-27", i)));
   });
 
   it("scores requested dates exactly, dropping those after today", () => {

@@ -77,14 +77,14 @@ describe("insights message → readiness snapshot", () => {
     live.socket.close(1000, "done");
   });
 
-  it("rescores a changed date and the following week, never past the user's today", async () => {
+  it("rescores a changed date and every later day that reads it, never past the user's today", async () => {
     const user = await newUser();
     const today = utcToday();
-    await writeNights(user.id, steadyNights(today, 60));
-    await testEnv.INSIGHTS_QUEUE.send({ user_id: user.id, dates: [addDays(today, -20), addDays(today, -3)] });
+    await writeNights(user.id, steadyNights(today, 160));
+    await testEnv.INSIGHTS_QUEUE.send({ user_id: user.id, dates: [addDays(today, -150), addDays(today, -3)] });
 
     const expected = [
-      ...Array.from({ length: 8 }, (_, i) => addDays(today, -20 + i)), // D … D+7
+      ...Array.from({ length: 67 }, (_, i) => addDays(today, -150 + i)), // D … D+66 (its baseline's last reader)
       ...Array.from({ length: 4 }, (_, i) => addDays(today, -3 + i)), // D … today
     ];
     const dates = await waitFor(async () => {
@@ -98,7 +98,7 @@ describe("insights message → readiness snapshot", () => {
     const user = await newUser();
     const today = utcToday();
     await writeNights(user.id, steadyNights(today, 120));
-    // Dates 10 days apart: each message's week of snapshots appears only once that message was handled.
+    // Dates 10 days apart: each message's date appears only once that message was handled.
     const dates = Array.from({ length: 10 }, (_, k) => addDays(today, -10 * k - 9));
     for (const date of dates) await testEnv.INSIGHTS_QUEUE.send({ user_id: user.id, dates: [date] });
 
@@ -111,7 +111,7 @@ describe("insights message → readiness snapshot", () => {
     const { recomputeCount, cachedDates } = await stub.stats();
     expect(recomputeCount).toBeGreaterThanOrEqual(1);
     expect(recomputeCount).toBeLessThanOrEqual(2);
-    expect(cachedDates).toBe(80);
+    expect(cachedDates).toBe(100); // today-99 … today: each changed date and the days that read it
   });
 
   it("keeps the newest 120 dates of a long recompute in its cache, and every date in Postgres", async () => {

@@ -2,7 +2,6 @@
 import { addDays, todayIn } from "../lib/calendar";
 import { computeReadinessSeries } from "../readiness";
 // The model's own window sizes, so that what is read and rescored follows the model if they change.
-import { RECENT_DAYS } from "../readiness/constants";
 import { dateOfDay, dayNumber } from "../readiness/dates";
 import { LOOKBACK_DAYS } from "../readiness/windows";
 import {
@@ -19,8 +18,9 @@ export type RecomputeOutcome =
 
 export interface RecomputeOptions {
   /**
-   * Changed data dates (true): a change on D also moves the 7-day rolling window of the following
-   * days, so D … min(D+7, today) are rescored. Requested dates (false): exactly those dates.
+   * Changed data dates (true): a change on D moves the recent window and the baseline of every day
+   * that reads D, so D … min(D + LOOKBACK_DAYS, today) are rescored. Requested dates (false): exactly
+   * those dates.
    */
   followingDays: boolean;
 }
@@ -54,12 +54,12 @@ export async function recomputeReadiness(
   return { kind: "computed", snapshots };
 }
 
-/** The sorted, distinct dates to score: each date (and, for changed data, its following week) up to today. */
+/** The sorted, distinct dates to score: each date (and, for changed data, every later day that reads it) up to today. */
 export function datesToScore(dates: readonly string[], today: string, followingDays: boolean): string[] {
   // Day numbers, not date strings: a rescore of two years asks for 730 dates and their weeks.
   const last = dayNumber(today);
-  // D is in the recent window of D … D+6 and starts the baseline of D+7.
-  const span = followingDays ? RECENT_DAYS : 0;
+  // D is in the recent window of D … D+6 and in the 60-day baseline of D+7 … D+66.
+  const span = followingDays ? LOOKBACK_DAYS : 0;
   const days = new Set<number>();
   for (const date of dates) {
     const first = dayNumber(date);
