@@ -103,10 +103,10 @@ describe("GET /v1/me/readiness/history", () => {
     const today = utcToday();
     await writeNights(user.id, steadyNights(today, 60));
     const stub = readinessClient(testEnv, user.id);
-    await stub.requestRecompute(user.id, [addDays(today, -12)]); // snapshots for today-12 … today-5
+    await stub.requestRecompute(user.id, [addDays(today, -12)]); // snapshots for today-12 … today
     const stored = await waitFor(async () => {
       const rows = await storedSnapshots(user.id);
-      return rows.length === 8 ? rows : undefined;
+      return rows.length === 13 ? rows : undefined;
     });
 
     const res = await get(`/v1/me/readiness/history?from=${addDays(today, -10)}&to=${addDays(today, -6)}`, user.auth);
