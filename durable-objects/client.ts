@@ -3,7 +3,7 @@
 import type { Env } from "../workers/env";
 import type { RequestUser } from "../workers/lib/context";
 
-export type { DeferredAuditEntry, ReadinessStats } from "./user-readiness";
+export type { ReadinessStats } from "./user-readiness";
 export type { ReadinessSnapshot } from "../workers/insights/recompute";
 
 export function readinessClient(env: Pick<Env, "USER_READINESS">, userId: string) {

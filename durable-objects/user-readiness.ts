@@ -39,9 +39,6 @@ const RETRY_MS = 30_000;
 const AUDIT_FLUSH_BATCH = 500;
 const AUDIT_FLUSH_MS = 1_000;
 
-/** An audit row kept until Postgres answers; `at` is when the read happened. */
-export type DeferredAuditEntry = TimedAuditEntry;
-
 export interface ReadinessStats {
   /** Recompute runs of this instance since it started (diagnostics and tests). */
   recomputeCount: number;
@@ -116,7 +113,7 @@ export class UserReadiness extends DurableObject<Env> {
    * outbox until a flush succeeds. An object that holds no snapshot was erased (or never served
    * any): the rows are dropped, so that a late batch cannot bring an erased object back.
    */
-  async recordReads(reads: DeferredAuditEntry[]): Promise<void> {
+  async recordReads(reads: TimedAuditEntry[]): Promise<void> {
     if (reads.length === 0 || !this.holdsSnapshots()) return;
     const sql = this.sql();
     for (const read of reads) sql.exec("INSERT INTO audit_outbox (entry) VALUES (?)", JSON.stringify(read));
@@ -129,7 +126,7 @@ export class UserReadiness extends DurableObject<Env> {
   }
 
   /** Keeps an audit row that could not be written to Postgres and writes it once Postgres answers. */
-  async deferAudit(entry: DeferredAuditEntry): Promise<void> {
+  async deferAudit(entry: TimedAuditEntry): Promise<void> {
     this.sql().exec("INSERT INTO audit_outbox (entry) VALUES (?)", JSON.stringify(entry));
     await this.scheduleWork(0);
   }
@@ -229,7 +226,7 @@ export class UserReadiness extends DurableObject<Env> {
       .exec<{ id: number; entry: string }>("SELECT id, entry FROM audit_outbox ORDER BY id LIMIT ?", AUDIT_FLUSH_BATCH)
       .toArray();
     if (rows.length === 0) return;
-    const entries = rows.map((r) => JSON.parse(r.entry) as DeferredAuditEntry);
+    const entries = rows.map((r) => JSON.parse(r.entry) as TimedAuditEntry);
     await this.withDb(({ pool }) => auditMany(pool, entries));
     this.sql().exec("DELETE FROM audit_outbox WHERE id <= ?", rows.at(-1)!.id);
     if (rows.length === AUDIT_FLUSH_BATCH) await this.scheduleWork(0);

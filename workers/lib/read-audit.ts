@@ -12,9 +12,9 @@
 // What that costs (docs/security.md, docs/adr/0005): the row is stored after the answer, not before;
 // an isolate that crashes within that second loses the rows of its batch — the record of the reads,
 // never data.
-import { readinessClient, type DeferredAuditEntry } from "../../durable-objects/client";
+import { readinessClient } from "../../durable-objects/client";
 import type { Env } from "../env";
-import { auditMany } from "./audit";
+import { auditMany, type TimedAuditEntry } from "./audit";
 import { openDb, type DbConfig } from "./db";
 import { createLogger, describeError } from "./logger";
 
@@ -26,7 +26,7 @@ type ReadAuditEnv = Pick<Env, "USER_READINESS">;
 
 interface PendingRead {
   userId: string;
-  entry: DeferredAuditEntry;
+  entry: TimedAuditEntry;
 }
 
 let batch: PendingRead[] = [];
@@ -37,7 +37,7 @@ export function auditReadLater(
   env: ReadAuditEnv,
   config: DbConfig,
   userId: string,
-  entry: DeferredAuditEntry,
+  entry: TimedAuditEntry,
   waitUntil: (work: Promise<unknown>) => void,
 ): void {
   batch.push({ userId, entry });
@@ -68,7 +68,7 @@ async function storeBatchLater(env: ReadAuditEnv, config: DbConfig): Promise<voi
 
 /** Postgres unreachable: each user's rows wait in that user's object, which retries them. */
 async function deferToObjects(env: ReadAuditEnv, reads: PendingRead[], log: ReturnType<typeof createLogger>): Promise<void> {
-  const byUser = new Map<string, DeferredAuditEntry[]>();
+  const byUser = new Map<string, TimedAuditEntry[]>();
   for (const { userId, entry } of reads) {
     const entries = byUser.get(userId);
     if (entries) entries.push(entry);
