@@ -1,8 +1,8 @@
 // Dates as whole day numbers (days since 1970-01-01) so that windows are plain index ranges.
+import { daysInMonth } from "../lib/calendar";
 
 const DAY_MS = 86_400_000;
 const DATE_PATTERN = /^(\d{4})-(\d{2})-(\d{2})$/;
-const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31] as const;
 
 /**
  * Day number of a YYYY-MM-DD calendar date; throws on anything else. Arithmetic rather than
@@ -27,10 +27,6 @@ export function dayNumber(date: string): number {
   return era * 146_097 + dayOfEra - 719_468;
 }
 
-function daysInMonth(year: number, month: number): number {
-  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
-  return month === 2 && leap ? 29 : DAYS_IN_MONTH[month - 1]!;
-}
 
 /**
  * YYYY-MM-DD of a day number, as `new Date(day * DAY_MS).toISOString().slice(0, 10)` gives it. A
