@@ -17,13 +17,8 @@ import type { RequestUser } from "./context";
 import { ApiError } from "./errors";
 import { describeError, type Logger } from "./logger";
 
-export async function provisionUser(db: Database, subject: string): Promise<RequestUser> {
-  const result = await db.execute<{ id: string; audit_ref: string; timezone: string }>(sql`
-    INSERT INTO users (subject) VALUES (${subject})
-    ON CONFLICT (subject) DO UPDATE SET subject = excluded.subject
-    RETURNING id, audit_ref, timezone`);
-  const row = result.rows[0]!;
-  return { id: row.id, auditRef: row.audit_ref, timezone: row.timezone };
+async function provisionUser(db: Database, subject: string): Promise<RequestUser> {
+  return (await provisionUsers(db, [subject])).get(subject)!;
 }
 
 /** A subject's user as last provisioned, kept where a Postgres outage cannot reach it. */
@@ -174,7 +169,7 @@ async function refreshDueLater(options: IdentifyOptions): Promise<void> {
   }
 }
 
-/** Several subjects' users in one round trip (distinct subjects; created when new, like provisionUser). */
+/** Subjects' users in one round trip, created when new (distinct subjects: one statement may not touch a row twice). */
 async function provisionUsers(db: Database, subjects: string[]): Promise<Map<string, RequestUser>> {
   const result = await db.execute<{ subject: string; id: string; audit_ref: string; timezone: string }>(sql`
     INSERT INTO users (subject) SELECT jsonb_array_elements_text(${JSON.stringify(subjects)}::jsonb)
