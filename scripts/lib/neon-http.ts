@@ -13,7 +13,7 @@
 // outages, dropped connections: scripts/lib/faults.ts) applies to this path too.
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { Pool, PoolClient } from "@neondatabase/serverless";
+import type { Pool, PoolClient, QueryArrayConfig, QueryResult } from "@neondatabase/serverless";
 import { z } from "zod";
 import { nodePool } from "./node-db";
 
@@ -44,11 +44,12 @@ interface QueryAnswer {
 }
 
 async function run(client: Pool | PoolClient, { query, params }: Statement): Promise<QueryAnswer> {
-  const result = await client.query({ text: query, values: params, rowMode: "array", types: rawText } as never);
+  const config: QueryArrayConfig = { text: query, values: params, rowMode: "array", types: rawText as QueryArrayConfig["types"] };
+  const result: QueryResult<unknown[]> = await client.query(config);
   return {
     command: result.command,
     rowCount: result.rowCount,
-    rows: result.rows as unknown as unknown[][],
+    rows: result.rows,
     fields: result.fields.map((f) => ({
       name: f.name, dataTypeID: f.dataTypeID, tableID: f.tableID, columnID: f.columnID,
       dataTypeSize: f.dataTypeSize, dataTypeModifier: f.dataTypeModifier, format: "text",
