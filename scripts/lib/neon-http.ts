@@ -120,7 +120,7 @@ function loopbackDatabase(connectionString: string): boolean {
   }
 }
 
-export async function startNeonHttp(wsProxy: string, opts: { poolSize?: number; port?: number } = {}): Promise<NeonHttpStandIn> {
+export async function startNeonHttp(wsProxy: string, opts: { poolSize?: number; port?: number; verbose?: boolean } = {}): Promise<NeonHttpStandIn> {
   const pools = new Map<string, Pool>();
   const counts = { requests: 0, statements: 0, failures: 0 };
   const poolFor = (connectionString: string) => {
@@ -156,7 +156,8 @@ export async function startNeonHttp(wsProxy: string, opts: { poolSize?: number; 
         return send(res, 400, { message: error.message, ...fields });
       }
       // The database could not be reached (outage, refused or dropped connection): as Neon's proxy
-      // answers when the compute is unreachable.
+      // answers when the compute is unreachable. The cause is printed (driver messages carry no values).
+      if (opts.verbose ?? true) console.warn(`[neon-http] 503: ${(error as Error).message?.slice(0, 160)}`);
       send(res, 503, { message: "could not reach the database" });
     }
   };
