@@ -135,8 +135,13 @@ export class OrderedDelay {
 export interface StackFaults {
   /** The database link: WebSocket proxy sessions and Neon HTTP stand-in requests alike. */
   postgres: FaultLink;
+  /**
+   * A second, separate path to the same Postgres (its own proxy and stand-in: Stack.isolatedVars),
+   * for a test that takes the database away from itself without failing the tests running beside it.
+   */
+  isolatedPostgres: FaultLink;
 }
 
 export function newStackFaults(): StackFaults {
-  return { postgres: new FaultLink("postgres") };
+  return { postgres: new FaultLink("postgres"), isolatedPostgres: new FaultLink("isolated-postgres") };
 }
