@@ -126,8 +126,13 @@ export async function isolatedPostgres(action: PostgresLinkAction, args: { laten
   return ((await res.json()) as { result: { opened: number; refused: number; dropped: number } }).result;
 }
 
-/** The test env with the database reached through the isolated fault link. */
+/**
+ * The test env with the database reached through the isolated fault link: the same server under
+ * another host name, which is how the driver (global to the isolate) tells the two paths apart.
+ */
 export function isolatedDatabaseEnv<E extends object>(env: E): E {
   const vars = env as unknown as Record<string, string>;
-  return { ...env, DB_WS_PROXY: vars.ISOLATED_DB_WS_PROXY, DB_HTTP_PROXY: vars.ISOLATED_DB_HTTP_PROXY };
+  const url = new URL(vars.DATABASE_URL!);
+  url.hostname = "localhost";
+  return { ...env, DATABASE_URL: url.toString(), DB_WS_PROXY: vars.ISOLATED_DB_WS_PROXY, DB_HTTP_PROXY: vars.ISOLATED_DB_HTTP_PROXY };
 }

@@ -40,13 +40,30 @@ function timeoutMs(config: DbConfig): number {
   return Number.isFinite(value) && value > 0 ? value : DEFAULT_DB_TIMEOUT_MS;
 }
 
+/**
+ * Local stand-ins per database address ("host:port" of DATABASE_URL). The driver's settings are global
+ * to the isolate, so two configurations in one isolate (the resilience tests' second path to the same
+ * server, by another host name) must not overwrite each other's.
+ */
+const localPaths = new Map<string, { http?: string; ws?: string }>();
+const addressOf = (host: string, port: string | number | undefined) => `${host}:${port || 5432}`;
+/** Statement budget per HTTP endpoint (one endpoint in production; per local stand-in in tests). */
+const budgets = new Map<string, number>();
+let defaultBudget = DEFAULT_DB_TIMEOUT_MS;
+
 function configureDriver(config: DbConfig, budget: number): void {
-  neonConfig.fetchFunction = (input: RequestInfo, init?: RequestInit) => fetch(input, { ...init, signal: AbortSignal.timeout(budget) });
+  defaultBudget = budget;
+  neonConfig.fetchFunction = (input: RequestInfo, init?: RequestInit) =>
+    fetch(input, { ...init, signal: AbortSignal.timeout(budgets.get(String(input)) ?? defaultBudget) });
   // Local Postgres: Neon's HTTP endpoint and WebSocket proxy are stand-ins on this machine
   // (scripts/lib/neon-http.ts, ws-proxy.ts). Production derives both from the database host.
-  if (config.DB_HTTP_PROXY) neonConfig.fetchEndpoint = () => `http://${config.DB_HTTP_PROXY}/sql`;
+  if (!config.DB_WS_PROXY && !config.DB_HTTP_PROXY) return;
+  const url = new URL(config.DATABASE_URL);
+  localPaths.set(addressOf(url.hostname, url.port), { http: config.DB_HTTP_PROXY, ws: config.DB_WS_PROXY });
+  if (config.DB_HTTP_PROXY) budgets.set(`http://${config.DB_HTTP_PROXY}/sql`, budget);
+  neonConfig.fetchEndpoint = (host, port) => `http://${localPaths.get(addressOf(host, port))?.http}/sql`;
   if (!config.DB_WS_PROXY) return;
-  neonConfig.wsProxy = (host, port) => `${config.DB_WS_PROXY}/v2?address=${host}:${port}`;
+  neonConfig.wsProxy = (host, port) => `${localPaths.get(addressOf(host, port))?.ws}/v2?address=${host}:${port}`;
   neonConfig.useSecureWebSocket = false;
   neonConfig.pipelineTLS = false;
   neonConfig.pipelineConnect = false; // scram auth needs the server's answer before the password
