@@ -127,7 +127,6 @@ export async function startNeonHttp(wsProxy: string, opts: { poolSize?: number; 
     let pool = pools.get(connectionString);
     if (!pool) {
       pool = nodePool(connectionString, wsProxy, opts.poolSize ?? 20);
-      pool.on("error", () => undefined); // a dropped idle connection is replaced on next use
       pools.set(connectionString, pool);
     }
     return pool;

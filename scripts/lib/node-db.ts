@@ -11,7 +11,14 @@ import type { SqlRunner } from "../../db/migrate";
  */
 export function nodePool(databaseUrl: string, wsProxy?: string, max = 4): Pool {
   neonConfig.webSocketConstructor = ws;
-  if (!wsProxy) return new Pool({ connectionString: databaseUrl, max });
+  const pool = wsProxy ? proxiedPool(databaseUrl, wsProxy, max) : new Pool({ connectionString: databaseUrl, max });
+  // An idle connection cut by the server (or a fault run) must not crash the process: the pool drops
+  // it, and the next query that needs the database reports the failure.
+  pool.on("error", () => undefined);
+  return pool;
+}
+
+function proxiedPool(databaseUrl: string, wsProxy: string, max: number): Pool {
   class ProxiedClient extends Client {
     constructor(config?: string | ClientConfig) {
       super(config);
