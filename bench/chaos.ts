@@ -10,7 +10,8 @@ import { parseArgs } from "node:util";
 import { describeEnvironment } from "./lib/environment";
 import { startHarness, type Harness } from "./lib/harness";
 import { ledger, truthKey, waitForLedger, type LedgerCounts, type Truth } from "./lib/chaos-ledger";
-import { runPaced, type PacedOutcome, type RequestTemplate } from "./lib/load";
+import { pace, statusCounts, type Sent } from "./lib/chaos-sender";
+import type { RequestTemplate } from "./lib/load";
 import { connectOuraUser, type ConnectedOuraUser } from "./lib/oura-users";
 import { nightsOf, signedSleepUpdates, type OuraNightRef } from "./lib/oura-webhooks";
 import { Report, table } from "./lib/report";
@@ -58,19 +59,26 @@ async function cohort(h: Harness, label: string): Promise<Cohort> {
 
 const get = (path: string, authorization: string): RequestTemplate => ({ method: "GET", path, headers: { authorization } });
 
-/** Delivers the `before` nights and reads every user's readiness once: rows stored, caches warm. */
+/** Delivers the `before` nights and waits until every user's readiness is served (rows stored, caches warm). */
 async function warm(h: Harness, c: Cohort): Promise<void> {
   const hooks = await signedSleepUpdates(h.stack.vars.OURA_CLIENT_SECRET!, c.before, c.before.length);
-  await runPaced({ origin: h.hub.origin, requests: hooks, expect: [200, 202], rate: 100, count: hooks.length, maxSockets: 32, timeoutMs: 10_000 });
+  await pace(h.hub.origin, hooks, 100, hooks.length / 100);
   await waitForLedger(h.pool, c.before, c.truth, 120);
-  const reads = c.users.map((u) => get("/v1/me/readiness", c.auth.get(u.userId)!));
-  await runPaced({ origin: h.hub.origin, requests: reads, expect: [200], rate: 50, count: reads.length, maxSockets: 16, timeoutMs: 10_000 });
+  for (const user of c.users) {
+    for (let tries = 0; ; tries++) {
+      const res = await fetch(`${h.hub.origin}/v1/me/readiness`, { headers: { authorization: c.auth.get(user.userId)! } });
+      await res.arrayBuffer();
+      if (res.status === 200) break;
+      if (tries > 120) throw new Error(`readiness of a warmed user still ${res.status}`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
 }
 
 interface FaultRun {
-  webhooks: PacedOutcome;
-  cached: PacedOutcome;
-  uncached: PacedOutcome;
+  webhooks: Sent[];
+  cached: Sent[];
+  uncached: Sent[];
   accepted: OuraNightRef[];
 }
 
@@ -81,21 +89,18 @@ async function loadDuring(h: Harness, c: Cohort, seconds: number, copies = 1): P
   const hooks = await signedSleepUpdates(h.stack.vars.OURA_CLIENT_SECRET!, nights, count);
   const users = c.users.map((u) => c.auth.get(u.userId)!);
   const from = new Date(Date.now() - 29 * 86_400_000).toISOString().slice(0, 10);
-  const reads = Math.round(READ_RATE * seconds);
-  const job = (requests: RequestTemplate[], rate: number, n: number, expect: number[]) =>
-    runPaced({ origin: h.hub.origin, requests, expect, rate, count: n, maxSockets: 64, timeoutMs: 30_000 });
   const [webhooks, cached, uncached] = await Promise.all([
-    job(hooks, count / seconds, count, [200, 202]),
-    job(users.map((a) => get("/v1/me/readiness", a)), READ_RATE, reads, [200]),
-    job(users.map((a) => get(`/v1/me/hrv?from=${from}&to=${today}`, a)), READ_RATE / 2, Math.round(reads / 2), [200]),
+    pace(h.hub.origin, hooks, count / seconds, seconds),
+    pace(h.hub.origin, users.map((a) => get("/v1/me/readiness", a)), READ_RATE, seconds),
+    pace(h.hub.origin, users.map((a) => get(`/v1/me/hrv?from=${from}&to=${today}`, a)), READ_RATE / 2, seconds),
   ]);
   // The webhook route only enqueues, so every webhook should be answered 2xx; a refused one is
   // counted among the sent nights (the vendor would retry it), and the report shows webhooks 2xx/sent.
   return { webhooks, cached, uncached, accepted: nights.slice(0, count) };
 }
 
-const statuses = (o: PacedOutcome) => Object.entries(o.statusCounts).map(([s, n]) => `${s}×${n}`).join(" ");
-const p99 = (o: PacedOutcome) => fmt(summarize(o.latenciesMs).p99);
+const ok = (sent: Sent[]) => sent.filter((s) => s.status !== null && s.status < 300).length;
+const p99 = (sent: Sent[]) => fmt(summarize(sent.map((s) => s.ms)).p99);
 
 interface Fault {
   name: string;
@@ -163,12 +168,15 @@ try {
     const run = await loadDuring(h, c, fault.seconds, fault.copies);
     await fault.end(h);
     const settled = await waitForLedger(h.pool, run.accepted, c.truth, SETTLE_S);
+    // A moment more for late retries: a doubled row would show now.
+    await new Promise((r) => setTimeout(r, 3_000));
     const counts: LedgerCounts = await ledger(h.pool, run.accepted, c.truth);
     rows.push([
-      fault.name, `${run.webhooks.ok}/${run.webhooks.sent}`, counts.nightsIn, counts.rowsOut, counts.nightsIn - counts.rowsOut,
-      counts.doubled + counts.wrong, counts.deadLetters, fmt(settled.seconds), statuses(run.cached), statuses(run.uncached), p99(run.uncached),
+      fault.name, `${ok(run.webhooks)}/${run.webhooks.length}`, counts.nightsIn, counts.rowsOut, counts.nightsIn - counts.rowsOut,
+      counts.doubled + counts.wrong, counts.deadLetters, fmt(settled.seconds), statusCounts(run.cached), statusCounts(run.uncached), p99(run.uncached),
     ]);
-    report.print(`${fault.name}: ${fault.promise}\n  webhooks ${statuses(run.webhooks)}; cached ${statuses(run.cached)}; uncached ${statuses(run.uncached)}; settled in ${fmt(settled.seconds)} s`);
+    report.record(fault.name, { counts, settledS: settled.seconds, webhooks: statusCounts(run.webhooks), cached: statusCounts(run.cached), uncached: statusCounts(run.uncached) });
+    report.print(`${fault.name} — promise: ${fault.promise}\n  webhooks ${statusCounts(run.webhooks)}; cached readiness ${statusCounts(run.cached)}; uncached hrv ${statusCounts(run.uncached)} (p99 ${p99(run.uncached)} ms); settled ${fmt(settled.seconds)} s after the fault`);
   }
   report.print(table(
     ["fault", "webhooks 2xx/sent", "nights in", "rows out", "lost", "doubled/wrong", "dead letters", "settled s", "cached readiness", "uncached hrv", "uncached p99 ms"],
