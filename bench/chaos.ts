@@ -53,8 +53,15 @@ async function cohort(h: Harness, label: string): Promise<Cohort> {
   const auth = new Map<string, string>();
   for (const user of users) auth.set(user.userId, `Bearer ${await h.stack.sims.idp.mint({ sub: `bench|${user.vendorUserId}` })}`);
   const truth: Truth = new Map(users.flatMap((u) => u.nights.map((n) => [truthKey(u.userId, n.day), n.total_sleep_duration] as const)));
+  // Every user's nights alternate: odd ones before the fault, even ones (the newest included) during it.
   const nights = nightsOf(users);
-  return { users, auth, truth, before: nights.filter((_, i) => i % 2 === 0), during: nights.filter((_, i) => i % 2 === 1) };
+  const nth = new Map<string, number>();
+  const position = nights.map((n) => {
+    const i = nth.get(n.userId) ?? 0;
+    nth.set(n.userId, i + 1);
+    return i;
+  });
+  return { users, auth, truth, before: nights.filter((_, i) => position[i]! % 2 === 1), during: nights.filter((_, i) => position[i]! % 2 === 0) };
 }
 
 const get = (path: string, authorization: string): RequestTemplate => ({ method: "GET", path, headers: { authorization } });
