@@ -1,5 +1,5 @@
-# R2 buckets of one environment. Only database backups: raw vendor documents are not kept (the hub
-# fetches, maps and upserts; the vendor stays the source of record), see docs/security.md.
+# R2 buckets of one environment. Only database backups: the raw vendor documents the design keeps
+# live in Postgres beside the rows made from them (docs/security.md, data inventory), not in R2.
 variable "account_id" {
   type        = string
   description = "Cloudflare account that owns the buckets."
