@@ -92,8 +92,6 @@ function runNode(args: string[], extraEnv: Record<string, string>): Promise<void
 }
 
 const tools: PreviewTools = {
-  pr,
-  configPath,
   wrangler,
   migrate: (directUrl) => runNode(["scripts/migrate.ts"], { DATABASE_URL: directUrl }),
   async deploy(secrets) {

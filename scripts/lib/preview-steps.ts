@@ -38,8 +38,6 @@ export interface NeonTarget {
 }
 
 export interface PreviewTools {
-  pr: number;
-  configPath: string;
   /** Runs wrangler; resolves with its exit status and combined output. */
   wrangler(args: string[]): Promise<{ ok: boolean; output: string }>;
   migrate(directUrl: string): Promise<void>;

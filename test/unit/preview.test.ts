@@ -136,8 +136,6 @@ describe("preview setup and teardown", () => {
     const deployed: Record<string, string>[] = [];
     // Cloudflare's API is out of reach here: wrangler's side is recorded, Neon's is the stand-in.
     const tools: PreviewTools = {
-      pr: 123,
-      configPath,
       wrangler: async (args) => (calls.push(args.join(" ")), { ok: true, output: "" }),
       migrate: async (url) => void migrated.push(url),
       deploy: async (secrets) => void deployed.push(secrets),
