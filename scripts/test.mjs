@@ -1,4 +1,4 @@
-// `npm test`: installs what is missing, runs the whole vitest suite (unit + workerd projects; the
+// `npm test`: installs what is missing, typechecks, runs the whole vitest suite (unit + workerd projects; the
 // workerd project's global setup starts Postgres, the DB proxy and the simulators), and ends with the
 // plain line CI reads: `N passed, N failed`.
 import { spawnSync } from "node:child_process";
@@ -8,6 +8,10 @@ import { join } from "node:path";
 import { ensureDeps } from "./ensure-deps.mjs";
 
 ensureDeps();
+// Types first: vitest's transpiler drops types, so a type error would otherwise pass the suite.
+const typecheck = spawnSync("npm", ["run", "--silent", "typecheck"], { stdio: "inherit" });
+const typeErrors = typecheck.status === 0 ? 0 : 1;
+if (typeErrors) console.error("typecheck failed (npm run typecheck): counted as one failure");
 const outDir = mkdtempSync(join(tmpdir(), "hph-test-"));
 const report = join(outDir, "vitest.json");
 const run = spawnSync(
@@ -28,5 +32,6 @@ try {
 }
 rmSync(outDir, { recursive: true, force: true });
 if (run.status !== 0 && failed === 0) failed = 1;
+failed += typeErrors;
 console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ""}`);
 process.exit(failed === 0 && run.status === 0 ? 0 : 1);
