@@ -10,6 +10,7 @@ import { requireUser } from "./api/auth";
 import { registerBiometricRoutes } from "./api/biometrics";
 import { registerConnectionRoutes } from "./api/connections";
 import { registerHealthRoutes } from "./api/health";
+import { registerOAuthCallbackRoute } from "./api/oauth-callback";
 import { registerMeRoutes } from "./api/me";
 import { registerOpenApiRoute } from "./api/openapi";
 import { registerPrivacyRoutes } from "./api/privacy";
@@ -57,11 +58,12 @@ export function createApp(): OpenAPIHono<AppEnv> {
 
   registerOpenApiRoute(app);
   registerWebhookRoutes(app); // vendor-facing: authenticated by signatures, not users
+  registerOAuthCallbackRoute(app); // the vendor's redirect: state-bound, attaches nothing by itself
 
   // Everything under /v1 acts for the bearer token's user and only ever sees that user's data.
   // (Hono applies middleware only to routes registered after it.)
   app.use("/v1/*", requireUser());
-  registerConnectionRoutes(app); // /v1/connections (user) and /oauth/:vendor/callback (state-bound)
+  registerConnectionRoutes(app);
   registerMeRoutes(app);
   registerReadinessRoutes(app);
   registerBiometricRoutes(app);

@@ -4,13 +4,9 @@
 import { and, eq } from "drizzle-orm";
 import { webhookEvents } from "../../db/schema";
 import type { Database } from "../lib/db";
+import { sha256Hex } from "../lib/one-time-codes";
 import type { VendorEventMessage } from "../lib/messages";
 import type { Tx } from "./store";
-
-async function sha256Hex(text: string): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)));
-  return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
-}
 
 /** Without the raw body (a replayed or oversized event), the identifying fields stand in for it. */
 export async function webhookEventKey(event: VendorEventMessage): Promise<string> {
