@@ -119,10 +119,12 @@ describe("GET /v1/me/readiness/history", () => {
 
   it("validates the range: real dates, from <= to, at most 366 days", async () => {
     const user = await newUser();
+    const today = new Date().toISOString().slice(0, 10);
     const cases: [string, number][] = [
-      ["from=2025-01-01&to=2025-12-31", 200], // 365 days
-      ["from=2024-01-01&to=2024-12-31", 200], // 366 days (leap year)
-      ["from=2025-01-01&to=2026-01-02", 400], // 367 days
+      [`from=${addDays(today, -364)}&to=${today}`, 200], // 365 days
+      [`from=${addDays(today, -365)}&to=${today}`, 200], // 366 days
+      [`from=${addDays(today, -366)}&to=${today}`, 400], // 367 days
+      ["from=2024-01-01&to=2024-12-31", 400], // more than two years ago
       ["from=2025-03-02&to=2025-03-01", 400],
       ["from=2025-02-29&to=2025-03-01", 400],
       ["from=2025-13-01&to=2025-12-01", 400],
