@@ -2,6 +2,7 @@ import { SELF, runDurableObjectAlarm, runInDurableObject, abortAllDurableObjects
 import { describe, expect, it, vi } from "vitest";
 import worker from "../../workers/index";
 import { openDb } from "../../workers/lib/db";
+import { READY_CACHE_MS } from "../../workers/api/health";
 import { executionContext, testEnv, waitFor } from "./helpers";
 import { bearer, sim } from "./sim";
 import { readinessClient } from "../../durable-objects/client";
@@ -24,6 +25,28 @@ describe("health", () => {
     expect(res.status).toBe(503);
     const body = (await res.json()) as { error: { code: string } };
     expect(body.error.code).toBe("UNAVAILABLE");
+  });
+
+  it("probes Postgres at most once per few seconds per isolate, however often it is asked", async () => {
+    await (await SELF.fetch("http://hub.test/health/ready")).arrayBuffer(); // warm
+    const answers = await Promise.all(Array.from({ length: 20 }, () => SELF.fetch("http://hub.test/health/ready")));
+    const bodies = (await Promise.all(answers.map((res) => res.json()))) as { status: string; checked_at: string }[];
+    expect(answers.every((res) => res.status === 200)).toBe(true);
+    // The answers report the warm-up's probe (or, should its READY_CACHE_MS window end meanwhile, one more).
+    expect(READY_CACHE_MS).toBeGreaterThan(0);
+    expect(new Set(bodies.map((b) => b.checked_at)).size).toBeLessThanOrEqual(2);
+  });
+
+  it("is rate limited per client IP like the other unauthenticated paths", async () => {
+    let calls = 0;
+    const limiter = { limit: async () => ({ success: ++calls <= 2 }) };
+    const env = { ...testEnv, IP_RATE_LIMITER: limiter } as unknown as Env;
+    const ask = () => worker.fetch(new Request("http://hub.test/health/ready", { headers: { "cf-connecting-ip": "203.0.113.9" } }), env, executionContext());
+    expect((await ask()).status).toBe(200);
+    expect((await ask()).status).toBe(200);
+    const limited = await ask();
+    expect(limited.status).toBe(429);
+    expect(((await limited.json()) as { error: { code: string } }).error.code).toBe("RATE_LIMITED");
   });
 });
 
