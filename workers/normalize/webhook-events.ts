@@ -35,9 +35,10 @@ export async function isWebhookEventRecorded(db: Database, event: VendorEventMes
   return rows.length > 0;
 }
 
-export async function recordWebhookEvent(tx: Tx | Database, event: VendorEventMessage, key: string): Promise<void> {
+/** `userId` is the hub user the delivery was processed for: export and erasure find it by that. */
+export async function recordWebhookEvent(tx: Tx | Database, event: VendorEventMessage, key: string, userId: string): Promise<void> {
   await tx
     .insert(webhookEvents)
-    .values({ vendor: event.vendor, eventKey: key, vendorUserId: event.vendor_user_id, body: recordedBody(event) })
+    .values({ vendor: event.vendor, eventKey: key, vendorUserId: event.vendor_user_id, userId, body: recordedBody(event) })
     .onConflictDoNothing();
 }
