@@ -196,6 +196,9 @@ export function registerConnectionRoutes(app: OpenAPIHono<AppEnv>): void {
     if (!connection) throw new ApiError("NOT_FOUND", `not connected to ${vendor}`);
     await revokeQuietly(c, vendor, connectionToken(c, connection));
     await db.delete(connections).where(eq(connections.id, connection.id));
+    // Live readiness sockets were opened against the old set of sources: the app reconnects.
+    await readinessClient(c.env, user.id).closeLive("vendor disconnected")
+      .catch((error: unknown) => c.get("log").warn("live_close_failed", describeError(error)));
     await audit(db, { actorRef: user.auditRef, action: "disconnect", subjectRef: user.auditRef, resource: `connection:${vendor}`, requestId: c.get("requestId") });
     return c.body(null, 204);
   });
