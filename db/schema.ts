@@ -38,11 +38,26 @@ export const oauthStates = pgTable("oauth_states", {
   createdAt: instant("created_at").notNull().defaultNow(),
 });
 
+export const pendingConnections = pgTable("pending_connections", {
+  id: uuid("id").primaryKey(),
+  codeHash: text("code_hash").notNull().unique(),
+  startedBy: uuid("started_by").notNull().references(() => users.id, { onDelete: "cascade" }),
+  vendor: text("vendor").$type<"oura" | "whoop">().notNull(),
+  vendorUserId: text("vendor_user_id").notNull(),
+  accessTokenEnc: text("access_token_enc").notNull(),
+  refreshTokenEnc: text("refresh_token_enc"),
+  tokenExpiresAt: instant("token_expires_at"),
+  scopes: text("scopes").notNull().default(""),
+  expiresAt: instant("expires_at").notNull(),
+  createdAt: instant("created_at").notNull().defaultNow(),
+});
+
 export const webhookEvents = pgTable("webhook_events", {
   id: bigserial("id", { mode: "number" }),
   vendor: text("vendor").notNull(),
   eventKey: text("event_key").notNull(),
   vendorUserId: text("vendor_user_id").notNull(),
+  userId: uuid("user_id").references(() => users.id, { onDelete: "cascade" }),
   body: jsonb("body").notNull(),
   receivedAt: instant("received_at").notNull().defaultNow(),
 }, (t) => [primaryKey({ columns: [t.vendor, t.eventKey] })]);

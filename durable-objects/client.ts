@@ -4,6 +4,7 @@ import type { Env } from "../workers/env";
 import type { RequestUser } from "../workers/lib/context";
 
 export type { ReadinessStats } from "./user-readiness";
+export { CLOSE_CONNECTIONS_CHANGED, CLOSE_TOKEN_EXPIRED, TOKEN_EXPIRY_HEADER } from "./user-readiness";
 export type { ReadinessSnapshot } from "../workers/insights/recompute";
 
 export function readinessClient(env: Pick<Env, "USER_READINESS">, userId: string) {

@@ -22,7 +22,9 @@
 //                                                           it answers
 // Alarm: set when work is pending; fires COALESCE_MS after the first request of a burst, so several
 // messages for one user within that window become one recompute, and AUDIT_FLUSH_MS after the first
-// outbox row, so a burst of reads becomes one insert. Failed work retries every RETRY_MS.
+// outbox row, so a burst of reads becomes one insert. Failed work retries every RETRY_MS. It also
+// fires when the earliest live socket's bearer token expires (the socket's attachment holds the
+// expiry, TOKEN_EXPIRY_HEADER at the upgrade), and closes the sockets whose token has run out.
 import { DurableObject } from "cloudflare:workers";
 import { loadConfig, type Env } from "../workers/env";
 import { auditMany, type TimedAuditEntry } from "../workers/lib/audit";
@@ -34,6 +36,12 @@ import { recomputeReadiness, type ReadinessSnapshot, type RecomputeOutcome } fro
 import { identityStub, readinessClient } from "./client";
 
 export const COALESCE_MS = 1_500;
+/** Set by the Worker on the upgrade it forwards: the bearer token's `exp`, in epoch seconds. */
+export const TOKEN_EXPIRY_HEADER = "x-hub-token-exp";
+/** Close code for a socket whose token expired: the client reconnects with a fresh token. */
+export const CLOSE_TOKEN_EXPIRED = 4001;
+/** Close code when the user's connections changed (a vendor was disconnected). */
+export const CLOSE_CONNECTIONS_CHANGED = 4002;
 const CACHE_DAYS = 120;
 const RETRY_MS = 30_000;
 const AUDIT_FLUSH_BATCH = 500;
@@ -82,13 +90,22 @@ export class UserReadiness extends DurableObject<Env> {
   }
 
   override async alarm(): Promise<void> {
+    this.closeExpiredSockets();
     try {
-      await this.flushDeferredAudit();
-      await this.recomputePending();
+      if (this.holdsWork()) {
+        await this.flushDeferredAudit();
+        await this.recomputePending();
+      }
     } catch (error) {
       createLogger({ component: "user_readiness" }).error("readiness_work_failed", describeError(error));
       await this.ctx.storage.setAlarm(Date.now() + RETRY_MS);
     }
+    await this.scheduleSocketExpiry();
+  }
+
+  /** Closes every live socket (the user disconnected a vendor: the app reconnects and re-reads). */
+  async closeLive(reason: string): Promise<void> {
+    for (const socket of this.ctx.getWebSockets()) closeQuietly(socket, CLOSE_CONNECTIONS_CHANGED, reason);
   }
 
   /**
@@ -177,10 +194,35 @@ export class UserReadiness extends DurableObject<Env> {
     if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
       return new Response("expected a WebSocket upgrade", { status: 426, headers: { upgrade: "websocket" } });
     }
+    const expiresAt = Number(request.headers.get(TOKEN_EXPIRY_HEADER)) * 1000;
+    if (!Number.isFinite(expiresAt) || expiresAt <= 0) return new Response("token expiry missing", { status: 400 });
     const pair = new WebSocketPair();
-    // Hibernation API: the object can be evicted while sockets stay open.
+    // Hibernation API: the object can be evicted while sockets stay open; the attachment survives.
     this.ctx.acceptWebSocket(pair[1]);
+    pair[1].serializeAttachment({ expiresAt } satisfies LiveSocket);
+    await this.scheduleSocketExpiry();
     return new Response(null, { status: 101, webSocket: pair[0] });
+  }
+
+  private closeExpiredSockets(now = Date.now()): void {
+    for (const socket of this.ctx.getWebSockets()) {
+      if (socketExpiry(socket) <= now) closeQuietly(socket, CLOSE_TOKEN_EXPIRED, "token expired");
+    }
+  }
+
+  /** Arms the alarm for the earliest token expiry among open sockets (unless work is due sooner). */
+  private async scheduleSocketExpiry(): Promise<void> {
+    const open = this.ctx.getWebSockets().filter((socket) => socket.readyState === WebSocket.READY_STATE_OPEN);
+    if (open.length === 0) return;
+    const earliest = Math.min(...open.map(socketExpiry));
+    await this.scheduleWork(Math.max(0, earliest - Date.now()));
+  }
+
+  /** Whether readiness or audit work may be pending (asked without creating the tables). */
+  private holdsWork(): boolean {
+    if (this.schemaReady) return true;
+    return this.ctx.storage.sql
+      .exec<{ n: number }>("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'pending_recompute'").one().n > 0;
   }
 
   /** The live channel only pushes; client messages other than the auto-answered "ping" are ignored. */
@@ -312,6 +354,17 @@ export class UserReadiness extends DurableObject<Env> {
   private setMeta(key: string, value: string): void {
     this.sql().exec("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", key, value);
   }
+}
+
+interface LiveSocket {
+  /** When the bearer token that opened the socket expires (epoch ms). */
+  expiresAt: number;
+}
+
+/** A socket without a readable attachment (opened before expiries were recorded) counts as expired. */
+function socketExpiry(socket: WebSocket): number {
+  const attachment = socket.deserializeAttachment() as Partial<LiveSocket> | null;
+  return typeof attachment?.expiresAt === "number" ? attachment.expiresAt : 0;
 }
 
 /**

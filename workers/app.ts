@@ -10,6 +10,7 @@ import { requireUser } from "./api/auth";
 import { registerBiometricRoutes } from "./api/biometrics";
 import { registerConnectionRoutes } from "./api/connections";
 import { registerHealthRoutes } from "./api/health";
+import { registerOAuthCallbackRoute } from "./api/oauth-callback";
 import { registerMeRoutes } from "./api/me";
 import { registerOpenApiRoute } from "./api/openapi";
 import { registerPrivacyRoutes } from "./api/privacy";
@@ -18,7 +19,7 @@ import { registerSampleRoutes } from "./api/samples";
 import { securityMiddleware } from "./api/security";
 import { registerWebhookRoutes } from "./ingest/routes";
 
-const REQUEST_ID = /^[\w.:-]{8,128}$/;
+const CLIENT_REQUEST_ID = /^[\w.:-]{8,128}$/;
 
 export function createApp(): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>({
@@ -33,10 +34,15 @@ export function createApp(): OpenAPIHono<AppEnv> {
   });
 
   app.use("*", async (c, next) => {
+    // The id is always the hub's own: it is written into audit_log, where a client-chosen value
+    // could forge or collide with another request's trail. A well-formed client id is logged beside it.
+    const requestId = crypto.randomUUID();
     const incoming = c.req.header("x-request-id");
-    const requestId = incoming && REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
     c.set("requestId", requestId);
-    c.set("log", createLogger({ request_id: requestId }));
+    const log = createLogger({ request_id: requestId });
+    c.set("log", log);
+    // One line ties the client's id to ours, for tracing a request the app reports.
+    if (incoming && CLIENT_REQUEST_ID.test(incoming)) log.info("client_request_id", { client_request_id: incoming, path: c.req.path });
     c.header("x-request-id", requestId);
     await next();
   });
@@ -57,11 +63,12 @@ export function createApp(): OpenAPIHono<AppEnv> {
 
   registerOpenApiRoute(app);
   registerWebhookRoutes(app); // vendor-facing: authenticated by signatures, not users
+  registerOAuthCallbackRoute(app); // the vendor's redirect: state-bound, attaches nothing by itself
 
   // Everything under /v1 acts for the bearer token's user and only ever sees that user's data.
   // (Hono applies middleware only to routes registered after it.)
   app.use("/v1/*", requireUser());
-  registerConnectionRoutes(app); // /v1/connections (user) and /oauth/:vendor/callback (state-bound)
+  registerConnectionRoutes(app);
   registerMeRoutes(app);
   registerReadinessRoutes(app);
   registerBiometricRoutes(app);
@@ -81,8 +88,9 @@ export function createApp(): OpenAPIHono<AppEnv> {
     }
     const log = c.get("log") ?? createLogger({ request_id: requestId });
     if (error instanceof ConfigError) {
+      // The names of missing settings go to the operator's log, not to a caller nobody authenticated.
       log.error("config_invalid", { problems: error.problems.join("; ") });
-      return c.json(errorBody("INTERNAL", error.message, requestId), 500);
+      return c.json(errorBody("INTERNAL", "service misconfigured", requestId), 500);
     }
     const described = describeError(error);
     // A write for a user whose account was erased mid-request: their rows' foreign key to users is gone.

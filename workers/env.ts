@@ -15,7 +15,11 @@ export interface Bindings {
 const required = z.string().min(1);
 const url = z.url();
 
+/** Where the Worker runs; `preview` is a pull request's `hub-pr-N` (closed without Access, security.ts). */
+export const ENVIRONMENTS = ["development", "staging", "production", "preview"] as const;
+
 export const envSchema = z.object({
+  ENVIRONMENT: z.enum(ENVIRONMENTS).default("development"),
   DATABASE_URL: required,
   DB_WS_PROXY: z.string().regex(/^[\w.-]+:\d+$/, "host:port").optional(),
   // Local only: the Neon SQL-over-HTTP stand-in (scripts/lib/neon-http.ts); production derives it.

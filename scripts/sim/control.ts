@@ -12,7 +12,7 @@ type Target = "oura" | "whoop" | "idp";
 const CALLABLE: Record<Target, readonly string[]> = {
   oura: ["addUser", "putSleep", "deleteSleep", "failNext", "expireAccessTokens", "signedWebhook", "notify", "deliverWebhook"],
   whoop: ["addUser", "putSleep", "putRecovery", "deleteSleep", "deleteRecovery", "failNext", "expireAccessTokens", "signedWebhook", "deliverWebhook"],
-  idp: ["mint", "rotateKeys"],
+  idp: ["mint", "rotateKeys", "setJwksBehaviour"],
 };
 const READABLE: Record<Target, readonly string[]> = {
   oura: ["requests", "subscriptions", "revokedTokens", "url"],

@@ -37,9 +37,19 @@ export interface Idp {
   mint(options: MintOptions): Promise<string>;
   /** Replaces both key pairs; the old keys disappear from every key document. */
   rotateKeys(): Promise<void>;
+  /**
+   * How the JWKS answers requests whose `probe` query parameter is `probe` (a test's own key set URL):
+   * an HTTP error status instead of the keys, and/or a delay first. `null` restores normal answers.
+   */
+  setJwksBehaviour(probe: string, behaviour: JwksBehaviour | null): void;
   /** The current key ids. */
   readonly kids: Record<JwtAlgorithm, string>;
   readonly requests: LoggedRequest[];
+}
+
+export interface JwksBehaviour {
+  status?: number;
+  delayMs?: number;
 }
 
 type PublicJwk = JsonWebKey & { kid: string; alg: JwtAlgorithm; use: "sig" };
@@ -62,6 +72,7 @@ export async function startIdp(options: IdpOptions): Promise<Idp> {
   let keys = await generateKeySet();
   let issuer = options.issuer ?? "";
   const requests: LoggedRequest[] = [];
+  const jwksBehaviours = new Map<string, JwksBehaviour>();
 
   const mint = async (claims: MintOptions): Promise<string> => {
     const alg = claims.alg ?? "ES256";
@@ -89,7 +100,10 @@ export async function startIdp(options: IdpOptions): Promise<Idp> {
 
   const router = new Router()
     .onRequest((ctx) => logRequests(requests, ctx))
-    .on("GET", "/.well-known/jwks.json", ({ res }) => {
+    .on("GET", "/.well-known/jwks.json", async ({ res, url }) => {
+      const behaviour = jwksBehaviours.get(url.searchParams.get("probe") ?? "");
+      if (behaviour?.delayMs) await new Promise((resolve) => setTimeout(resolve, behaviour.delayMs));
+      if (behaviour?.status) return sendJson(res, behaviour.status, { error: "unavailable" });
       sendJson(res, 200, { keys: [keys.ES256.jwk, keys.RS256.jwk] });
     })
     .on("GET", "/.well-known/openid-configuration", ({ res }) => {
@@ -125,6 +139,10 @@ export async function startIdp(options: IdpOptions): Promise<Idp> {
     mint,
     async rotateKeys() {
       keys = await generateKeySet();
+    },
+    setJwksBehaviour(probe, behaviour) {
+      if (behaviour) jwksBehaviours.set(probe, behaviour);
+      else jwksBehaviours.delete(probe);
     },
     get kids() {
       return { ES256: keys.ES256.jwk.kid, RS256: keys.RS256.jwk.kid };

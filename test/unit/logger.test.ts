@@ -28,4 +28,15 @@ describe("logger", () => {
     const lost = new Error("Failed query: select 1\nparams: 61.5", { cause: new Error("Connection terminated unexpectedly") });
     expect(describeError(lost)).toEqual({ error_name: "Error", error_message: "Connection terminated unexpectedly" });
   });
+
+  it("keeps the SQLSTATE of a database error in the printed line (db_code), while other *code* fields stay out", () => {
+    const lines: string[] = [];
+    vi.spyOn(console, "error").mockImplementation((line: string) => void lines.push(line));
+    const pgError = Object.assign(new Error("duplicate key value violates unique constraint"), { code: "23505", constraint: "users_subject_key" });
+    createLogger().error("unhandled_error", { ...describeError(pgError), connect_code: "abc", auth_code: "def" });
+    const logged = JSON.parse(lines[0]!);
+    expect(logged).toMatchObject({ error_name: "DatabaseError", db_code: "23505", db_constraint: "users_subject_key" });
+    expect(logged).not.toHaveProperty("connect_code");
+    expect(logged).not.toHaveProperty("auth_code");
+  });
 });

@@ -94,10 +94,11 @@ describe("GET /v1/me/sleep", () => {
 describe("range validation and audit", () => {
   it("answers 400 for ranges over 366 days, from after to, and dates that do not exist", async () => {
     const user = await newUser();
+    const today = new Date().toISOString().slice(0, 10);
     for (const resource of ["hrv", "sleep"]) {
       const cases: [string, number][] = [
-        ["from=2024-01-01&to=2024-12-31", 200], // 366 days
-        ["from=2023-12-31&to=2024-12-31", 400], // 367 days
+        [`from=${addDays(today, -365)}&to=${today}`, 200], // 366 days
+        [`from=${addDays(today, -366)}&to=${today}`, 400], // 367 days
         ["from=2026-03-05&to=2026-03-04", 400],
         ["from=2026-02-29&to=2026-03-04", 400],
         ["from=2026-03-01&to=2026-03-32", 400],
@@ -110,6 +111,34 @@ describe("range validation and audit", () => {
         if (status === 400) expect(((await res.json()) as { error: { code: string } }).error.code).toBe("BAD_REQUEST");
       }
     }
+  });
+
+  it("answers 400 for dates more than two years ago or after tomorrow, and reads nothing", async () => {
+    const user = await newUser();
+    const today = new Date().toISOString().slice(0, 10);
+    const cases: [string, number][] = [
+      [`from=${addDays(today, -2 * 365 + 2)}&to=${addDays(today, -2 * 365 + 30)}`, 200],
+      ["from=0001-01-01&to=0001-01-31", 400],
+      ["from=1700-01-01&to=1700-12-31", 400],
+      [`from=${addDays(today, -2 * 366 - 2)}&to=${addDays(today, -2 * 366 + 20)}`, 400],
+      ["from=9999-12-01&to=9999-12-31", 400],
+      [`from=${addDays(today, 3)}&to=${addDays(today, 10)}`, 400],
+      [`from=${today}&to=${addDays(today, 3)}`, 400],
+    ];
+    for (const resource of ["hrv", "sleep"]) {
+      for (const [query, status] of cases) {
+        const res = await get(`/v1/me/${resource}?${query}`, user.auth);
+        expect(res.status, `${resource} ${query}`).toBe(status);
+        if (status === 400) expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(/within the last 2 years/);
+        else await res.arrayBuffer();
+      }
+    }
+    for (const query of ["date=1700-01-01", "date=9999-12-31"]) {
+      const res = await get(`/v1/me/readiness?${query}`, user.auth);
+      expect(res.status, query).toBe(400);
+      await res.arrayBuffer();
+    }
+    expect(await auditRows(user.auditRef)).toHaveLength(2); // the two accepted range reads only
   });
 
   it("appends one audit row per read, naming the table and never a value", async () => {

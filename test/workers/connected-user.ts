@@ -2,7 +2,8 @@
 // - `connectedUser`: tokens from the simulator's real OAuth grant, sealed and inserted the way the hub
 //   stores them, without going through the hub's routes (no backfill is enqueued);
 // - `connectThroughHub`: the whole flow a phone goes through — POST /v1/connections/{vendor}, the
-//   simulator's consent page, the hub's callback — which also enqueues the 30-day backfill.
+//   simulator's consent page, the hub's callback (which holds the account and hands out a connect
+//   code), POST /v1/connections/{vendor}/complete — which also enqueues the 30-day backfill.
 // Every call makes fresh ids, as the database and the simulators are shared.
 import { SELF } from "cloudflare:test";
 import { expect } from "vitest";
@@ -121,6 +122,24 @@ export async function followCallback(callbackUrl: string): Promise<{ status: num
   return { status: res.status, location: location ? new URL(location) : null };
 }
 
+/** The connect code in the callback's redirect back to the app (status=pending). */
+export function connectCodeOf(back: { status: number; location: URL | null }): string {
+  expect(back.status).toBe(302);
+  expect(back.location?.searchParams.get("status")).toBe("pending");
+  const code = back.location?.searchParams.get("connect_code");
+  if (!code) throw new Error("the callback handed out no connect code");
+  return code;
+}
+
+/** POST /v1/connections/{vendor}/complete as the holder of `auth`. */
+export async function completeConnect(vendor: Vendor, auth: Record<string, string>, connectCode: string): Promise<Response> {
+  return SELF.fetch(`${HUB_ORIGIN}/v1/connections/${vendor}/complete`, {
+    method: "POST",
+    headers: { ...auth, "content-type": "application/json" },
+    body: JSON.stringify({ connect_code: connectCode }),
+  });
+}
+
 export interface ConnectThroughHubOptions {
   /** Reuse a hub user (default: a new random subject). */
   subject?: string;
@@ -130,7 +149,7 @@ export interface ConnectThroughHubOptions {
   beforeConnect?: (vendorUserId: string) => Promise<void>;
 }
 
-/** Runs the whole flow, checks that it ended in `status=connected`, and returns fresh bearer headers too. */
+/** Runs the whole flow, checks that it ended connected, and returns fresh bearer headers too. */
 export async function connectThroughHub(
   vendor: Vendor,
   options: ConnectThroughHubOptions = {},
@@ -140,8 +159,9 @@ export async function connectThroughHub(
   const vendorUserId = options.vendorUserId ?? (await addSimulatedAccount(vendor));
   await options.beforeConnect?.(vendorUserId);
   const back = await followCallback(await consentAt(await startConnect(vendor, auth), vendorUserId));
-  expect(back.status).toBe(302);
-  expect(back.location?.searchParams.get("status")).toBe("connected");
+  const completed = await completeConnect(vendor, auth, connectCodeOf(back));
+  expect(completed.status).toBe(200);
+  expect(await completed.json()).toMatchObject({ vendor, status: "connected" });
   const { db, close } = testDb();
   try {
     const [row] = await db

@@ -6,15 +6,16 @@ import { auditLog, connections, users } from "../../db/schema";
 import worker from "../../workers/index";
 import { VENDOR_SCOPES } from "../../workers/connections/vendor-oauth";
 import { issueOAuthState } from "../../workers/connections/oauth-state";
+import { openPendingTokens, type PendingConnection } from "../../workers/connections/pending";
 import { keyRing, openAccessToken, openRefreshToken } from "../../workers/connections/tokens";
 import { loadConfig, type Env } from "../../workers/env";
 import { addDays } from "../../workers/lib/calendar";
 import { syncRangeMessage } from "../../workers/lib/messages";
 import type { Vendor } from "../../workers/vendors/types";
-import { executionContext, testDb, testEnv } from "./helpers";
+import { executionContext, testDb, testEnv, waitFor } from "./helpers";
 import { bearer, sim } from "./sim";
 import {
-  addSimulatedAccount, appRedirectBase, connectThroughHub, consentAt, followCallback, HUB_ORIGIN, startConnect,
+  addSimulatedAccount, appRedirectBase, completeConnect, connectCodeOf, connectThroughHub, consentAt, followCallback, HUB_ORIGIN, startConnect,
 } from "./connected-user";
 
 const config = loadConfig(testEnv);
@@ -61,6 +62,15 @@ async function consentedCallback(vendor: Vendor, subject = `athlete-${crypto.ran
   const vendorUserId = await addSimulatedAccount(vendor);
   const authorizeUrl = await startConnect(vendor, auth);
   return { subject, auth, vendorUserId, authorizeUrl, callbackUrl: await consentAt(authorizeUrl, vendorUserId) };
+}
+
+async function pendingRows(vendorUserId: string): Promise<number> {
+  const { pool, close } = testDb();
+  try {
+    return (await pool.query("SELECT 1 FROM pending_connections WHERE vendor_user_id = $1", [vendorUserId])).rowCount ?? 0;
+  } finally {
+    await close();
+  }
 }
 
 describe("POST /v1/connections/{vendor}", () => {
@@ -154,17 +164,34 @@ describe("GET /oauth/{vendor}/callback", () => {
     expect(await auditActions(user.userId)).toEqual(["connect connection:oura"]);
   });
 
-  it("redirects to APP_REDIRECT_URL with status=connected and enqueues a backfill of the user's last 30 days", async () => {
-    const { callbackUrl, subject } = await consentedCallback("oura");
+  it("redirects to APP_REDIRECT_URL with status=pending and a connect code; only completing enqueues the user's 30-day backfill", async () => {
+    const { callbackUrl, subject, auth } = await consentedCallback("oura");
     const sent: unknown[] = [];
     const capture = { send: async (body: unknown) => void sent.push(body), sendBatch: async () => undefined };
     const env = { ...testEnv, INGEST_QUEUE: capture } as unknown as Env;
     const res = await worker.fetch(new Request(callbackUrl, { redirect: "manual" }), env, executionContext());
     expect(res.status).toBe(302);
     expect(res.headers.get("cache-control")).toBe("no-store");
-    expectBackToApp(new URL(res.headers.get("location")!), { vendor: "oura", status: "connected" });
+    const location = new URL(res.headers.get("location")!);
+    const connectCode = location.searchParams.get("connect_code")!;
+    expect(connectCode).toMatch(/^[A-Za-z0-9_-]{43}$/); // 256 bits
+    expectBackToApp(location, { vendor: "oura", status: "pending", connect_code: connectCode });
+    expect(sent).toEqual([]);
 
     const { db, close } = testDb();
+    const held = await db.execute<{ code_hash: string; ttl_ms: number }>(sql`
+      SELECT p.code_hash, extract(epoch FROM p.expires_at - now()) * 1000 AS ttl_ms
+      FROM pending_connections p JOIN users u ON u.id = p.started_by WHERE u.subject = ${subject}`);
+    expect(held.rows).toHaveLength(1);
+    expect(held.rows[0]!.code_hash).toBe(await sha256Hex(connectCode));
+    expect(Number(held.rows[0]!.ttl_ms)).toBeGreaterThan(9 * 60_000);
+    expect(Number(held.rows[0]!.ttl_ms)).toBeLessThanOrEqual(10 * 60_000);
+
+    const complete: Request<unknown, IncomingRequestCfProperties> = new Request(`${HUB_ORIGIN}/v1/connections/oura/complete`, {
+      method: "POST", headers: { ...auth, "content-type": "application/json" }, body: JSON.stringify({ connect_code: connectCode }),
+    });
+    const done = await worker.fetch(complete, env, executionContext());
+    expect(done.status).toBe(200);
     const [row] = await db
       .select({ id: connections.id })
       .from(connections)
@@ -183,10 +210,14 @@ describe("GET /oauth/{vendor}/callback", () => {
     // UTC+14: most of the day, its date is ahead of UTC's.
     await db.insert(users).values({ subject, timezone: "Pacific/Kiritimati" });
     await close();
-    const { callbackUrl } = await consentedCallback("whoop", subject);
+    const { callbackUrl, auth } = await consentedCallback("whoop", subject);
     const sent: { end_date: string; start_date: string }[] = [];
     const env = { ...testEnv, INGEST_QUEUE: { send: async (body: never) => void sent.push(body) } } as unknown as Env;
-    await worker.fetch(new Request(callbackUrl, { redirect: "manual" }), env, executionContext());
+    const connectCode = connectCodeOf(await followCallback(callbackUrl));
+    const complete: Request<unknown, IncomingRequestCfProperties> = new Request(`${HUB_ORIGIN}/v1/connections/whoop/complete`, {
+      method: "POST", headers: { ...auth, "content-type": "application/json" }, body: JSON.stringify({ connect_code: connectCode }),
+    });
+    expect((await worker.fetch(complete, env, executionContext())).status).toBe(200);
     const today = new Intl.DateTimeFormat("en-CA", { timeZone: "Pacific/Kiritimati" }).format(new Date());
     expect(sent[0]).toMatchObject({ start_date: addDays(today, -29), end_date: today });
   });
@@ -204,9 +235,9 @@ describe("GET /oauth/{vendor}/callback", () => {
   });
 
   it("refuses a state that was already used, and changes nothing", async () => {
-    const { callbackUrl, subject } = await consentedCallback("oura");
+    const { callbackUrl, subject, auth } = await consentedCallback("oura");
     const first = await followCallback(callbackUrl);
-    expectBackToApp(first.location, { vendor: "oura", status: "connected" });
+    expect((await completeConnect("oura", auth, connectCodeOf(first))).status).toBe(200);
     const { db, close } = testDb();
     const [user] = await db.select().from(users).where(eq(users.subject, subject));
     await close();
@@ -306,6 +337,111 @@ describe("GET /oauth/{vendor}/callback", () => {
     const after = (await connectionRow(first.userId, "oura"))!;
     const ring = keyRing(config);
     expect(await openAccessToken(ring, after)).not.toBe(await openAccessToken(ring, before));
+  });
+});
+
+describe("POST /v1/connections/{vendor}/complete", () => {
+  /** The held grant's access token, read the way the hub would open it (the test needs it to check revocation). */
+  async function heldAccessToken(vendorUserId: string): Promise<string> {
+    const { db, close } = testDb();
+    try {
+      const { rows } = await db.execute<PendingConnection>(sql`
+        SELECT id, access_token_enc AS "accessTokenEnc", refresh_token_enc AS "refreshTokenEnc", to_json(token_expires_at) #>> '{}' AS "tokenExpiresAt",
+               scopes, to_json(expires_at) #>> '{}' AS "expiresAt"
+        FROM pending_connections WHERE vendor_user_id = ${vendorUserId}`);
+      return (await openPendingTokens(config, rows[0]!)).access_token;
+    } finally {
+      await close();
+    }
+  }
+
+  for (const vendor of ["oura", "whoop"] as const) {
+    it(`${vendor}: a victim consenting on an attacker's consent link attaches nothing; completing as anyone else is 403 and revokes the grant`, async () => {
+      // Mallory starts the flow and sends the authorize_url to the victim, who consents with their own account.
+      const mallory = await bearer(`mallory-${crypto.randomUUID()}`);
+      const victimAccount = await addSimulatedAccount(vendor);
+      const back = await followCallback(await consentAt(await startConnect(vendor, mallory), victimAccount));
+      const connectCode = connectCodeOf(back);
+
+      // The callback alone attached nothing, to anyone.
+      const { pool, close } = testDb();
+      const attached = await pool.query("SELECT 1 FROM connections WHERE vendor = $1 AND vendor_user_id = $2", [vendor, victimAccount]);
+      await close();
+      expect(attached.rowCount).toBe(0);
+      expect(await pendingRows(victimAccount)).toBe(1);
+      const heldToken = await heldAccessToken(victimAccount);
+
+      // The redirect lands in the victim's app, signed in as the victim: not the user who started the flow.
+      const victim = await bearer(`victim-${crypto.randomUUID()}`);
+      const refused = await completeConnect(vendor, victim, connectCode);
+      expect(refused.status).toBe(403);
+      expect(((await refused.json()) as { error: { code: string } }).error.code).toBe("FORBIDDEN");
+      expect(await sim[vendor].revokedTokens()).toContain(heldToken);
+      expect(await pendingRows(victimAccount)).toBe(0);
+
+      // The code is spent: Mallory, had she obtained it, gets nothing either.
+      const late = await completeConnect(vendor, mallory, connectCode);
+      expect(late.status).toBe(400);
+      for (const auth of [mallory, victim]) {
+        const list = await SELF.fetch(`${HUB_ORIGIN}/v1/connections`, { headers: auth });
+        expect(((await list.json()) as { items: unknown[] }).items).toEqual([]);
+      }
+    });
+  }
+
+  it("attaches the account for the user who started the flow: 200 with the connection, listed as active", async () => {
+    const { auth, callbackUrl } = await consentedCallback("whoop");
+    const res = await completeConnect("whoop", auth, connectCodeOf(await followCallback(callbackUrl)));
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as Record<string, unknown>;
+    expect(Object.keys(body).sort()).toEqual(["connected_at", "last_sync_at", "status", "vendor"]);
+    expect(body).toMatchObject({ vendor: "whoop", status: "connected" });
+    expect(new Date(body.connected_at as string).toISOString()).toBe(body.connected_at);
+    const list = await SELF.fetch(`${HUB_ORIGIN}/v1/connections`, { headers: auth });
+    expect(((await list.json()) as { items: unknown[] }).items).toEqual([expect.objectContaining({ vendor: "whoop", status: "active" })]);
+  });
+
+  it("refuses a reused, unknown, expired or other-vendor code with 400, and a malformed body", async () => {
+    const { auth, callbackUrl, vendorUserId } = await consentedCallback("oura");
+    const connectCode = connectCodeOf(await followCallback(callbackUrl));
+    const expectBadRequest = async (res: Response) => {
+      expect(res.status).toBe(400);
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe("BAD_REQUEST");
+    };
+    await expectBadRequest(await completeConnect("whoop", auth, connectCode)); // issued for Oura
+    await expectBadRequest(await completeConnect("oura", auth, crypto.randomUUID()));
+    await expectBadRequest(await SELF.fetch(`${HUB_ORIGIN}/v1/connections/oura/complete`, {
+      method: "POST", headers: { ...auth, "content-type": "application/json" }, body: JSON.stringify({ code: connectCode }),
+    }));
+    expect((await completeConnect("oura", auth, connectCode)).status).toBe(200);
+    await expectBadRequest(await completeConnect("oura", auth, connectCode)); // reused
+
+    // Expired: held for more than ten minutes. The grant is revoked, nothing is attached.
+    const second = await consentedCallback("whoop");
+    const expiredCode = connectCodeOf(await followCallback(second.callbackUrl));
+    const heldToken = await heldAccessToken(second.vendorUserId);
+    const { pool, close } = testDb();
+    await pool.query("UPDATE pending_connections SET expires_at = now() - interval '1 second' WHERE vendor_user_id = $1", [second.vendorUserId]);
+    await close();
+    await expectBadRequest(await completeConnect("whoop", second.auth, expiredCode));
+    await waitFor(async () => ((await sim.whoop.revokedTokens()).includes(heldToken) ? true : undefined));
+    const list = await SELF.fetch(`${HUB_ORIGIN}/v1/connections`, { headers: second.auth });
+    expect(((await list.json()) as { items: unknown[] }).items).toEqual([]);
+    expect(vendorUserId).not.toBe(second.vendorUserId);
+  });
+
+  it("refuses unauthenticated requests and bodies over 4 KiB", async () => {
+    const anonymous = await SELF.fetch(`${HUB_ORIGIN}/v1/connections/oura/complete`, {
+      method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ connect_code: "x" }),
+    });
+    expect(anonymous.status).toBe(401);
+    const big = await SELF.fetch(`${HUB_ORIGIN}/v1/connections/oura/complete`, {
+      method: "POST",
+      headers: { ...(await bearer(`athlete-${crypto.randomUUID()}`)), "content-type": "application/json" },
+      body: JSON.stringify({ connect_code: "x".repeat(8 * 1024) }),
+    });
+    expect(big.status).toBe(413);
+    expect(((await big.json()) as { error: { code: string } }).error.code).toBe("PAYLOAD_TOO_LARGE");
   });
 });
 

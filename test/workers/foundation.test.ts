@@ -1,9 +1,10 @@
 import { SELF, runDurableObjectAlarm, runInDurableObject, abortAllDurableObjects } from "cloudflare:test";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import worker from "../../workers/index";
 import { openDb } from "../../workers/lib/db";
+import { READY_CACHE_MS } from "../../workers/api/health";
 import { executionContext, testEnv, waitFor } from "./helpers";
-import { sim } from "./sim";
+import { bearer, sim } from "./sim";
 import { readinessClient } from "../../durable-objects/client";
 import type { Env } from "../../workers/env";
 
@@ -25,26 +26,81 @@ describe("health", () => {
     const body = (await res.json()) as { error: { code: string } };
     expect(body.error.code).toBe("UNAVAILABLE");
   });
+
+  it("probes Postgres at most once per few seconds per isolate, however often it is asked", async () => {
+    await (await SELF.fetch("http://hub.test/health/ready")).arrayBuffer(); // warm
+    const answers = await Promise.all(Array.from({ length: 20 }, () => SELF.fetch("http://hub.test/health/ready")));
+    const bodies = (await Promise.all(answers.map((res) => res.json()))) as { status: string; checked_at: string }[];
+    expect(answers.every((res) => res.status === 200)).toBe(true);
+    // The answers report the warm-up's probe (or, should its READY_CACHE_MS window end meanwhile, one more).
+    expect(READY_CACHE_MS).toBeGreaterThan(0);
+    expect(new Set(bodies.map((b) => b.checked_at)).size).toBeLessThanOrEqual(2);
+  });
+
+  it("is rate limited per client IP like the other unauthenticated paths", async () => {
+    let calls = 0;
+    const limiter = { limit: async () => ({ success: ++calls <= 2 }) };
+    const env = { ...testEnv, IP_RATE_LIMITER: limiter } as unknown as Env;
+    const ask = () => worker.fetch(new Request("http://hub.test/health/ready", { headers: { "cf-connecting-ip": "203.0.113.9" } }), env, executionContext());
+    expect((await ask()).status).toBe(200);
+    expect((await ask()).status).toBe(200);
+    const limited = await ask();
+    expect(limited.status).toBe(429);
+    expect(((await limited.json()) as { error: { code: string } }).error.code).toBe("RATE_LIMITED");
+  });
 });
 
 describe("error envelope", () => {
-  it("answers unknown routes with NOT_FOUND in the contract's envelope", async () => {
+  it("answers unknown routes with NOT_FOUND in the contract's envelope, under the hub's own request id", async () => {
     const res = await SELF.fetch("http://hub.test/no/such/route", { headers: { "x-request-id": "req-12345678" } });
     expect(res.status).toBe(404);
+    const requestId = res.headers.get("x-request-id")!;
+    expect(requestId).toMatch(/^[0-9a-f-]{36}$/);
     expect(await res.json()).toEqual({
-      error: { code: "NOT_FOUND", message: "no route for GET /no/such/route", request_id: "req-12345678" },
+      error: { code: "NOT_FOUND", message: "no route for GET /no/such/route", request_id: requestId },
     });
   });
 
-  it("fails clearly, naming the missing secret and not leaking values, when configuration is incomplete", async () => {
-    const { DATABASE_URL: _omitted, ...rest } = testEnv;
+  it("never takes the client's x-request-id into the audit trail; it is logged beside the hub's own", async () => {
+    const auth = await bearer(`request-id-${crypto.randomUUID()}`);
+    const chosen = `forged-${crypto.randomUUID()}`;
+    const logged: string[] = [];
+    const spy = vi.spyOn(console, "log").mockImplementation((line: unknown) => void logged.push(String(line)));
+    const res = await worker.fetch(
+      new Request("http://hub.test/v1/me", {
+        method: "PATCH", headers: { ...auth, "content-type": "application/json", "x-request-id": chosen }, body: JSON.stringify({ timezone: "Europe/Berlin" }),
+      }),
+      testEnv, executionContext(),
+    );
+    spy.mockRestore();
+    expect(res.status).toBe(200);
+    const requestId = res.headers.get("x-request-id")!;
+    expect(requestId).not.toBe(chosen);
+    const { pool, close } = openDb(testEnv);
+    try {
+      const { rows } = await pool.query("SELECT request_id FROM audit_log WHERE request_id IN ($1, $2)", [chosen, requestId]);
+      expect(rows).toEqual([{ request_id: requestId }]);
+    } finally {
+      await close();
+    }
+    expect(logged.some((line) => line.includes(`"request_id":"${requestId}"`) && line.includes(`"client_request_id":"${chosen}"`))).toBe(true);
+  });
+
+  it("fails closed when configuration is incomplete, naming no setting to the caller and each missing one in the log", async () => {
+    const { DATABASE_URL: _omitted, OURA_CLIENT_SECRET: _secret, ...rest } = testEnv;
     const ctx = executionContext();
+    const logged: string[] = [];
+    const spy = vi.spyOn(console, "error").mockImplementation((line: unknown) => void logged.push(String(line)));
     const res = await worker.fetch(new Request("http://hub.test/openapi.json"), rest as unknown as Env, ctx);
+    spy.mockRestore();
     expect(res.status).toBe(500);
     const text = await res.text();
-    expect(text).toContain("missing DATABASE_URL");
+    expect(JSON.parse(text).error).toMatchObject({ code: "INTERNAL", message: "service misconfigured" });
+    for (const name of ["DATABASE_URL", "OURA_CLIENT_SECRET", "OURA", "SECRET"]) expect(text).not.toContain(name);
     expect(text).not.toContain(testEnv.OURA_CLIENT_SECRET);
-    expect(JSON.parse(text).error.code).toBe("INTERNAL");
+    const line = logged.find((l) => l.includes('"config_invalid"'))!;
+    expect(line).toContain("missing DATABASE_URL");
+    expect(line).toContain("missing OURA_CLIENT_SECRET");
   });
 });
 

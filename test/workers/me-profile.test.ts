@@ -73,6 +73,18 @@ describe("PATCH /v1/me", () => {
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe(ahead ? "NOT_FOUND" : "BAD_REQUEST");
   });
 
+  it("refuses a body over 4 KiB with 413 before reading it, changing nothing", async () => {
+    const auth = await bearer(`profile-${crypto.randomUUID()}`);
+    const huge = JSON.stringify({ timezone: "Europe/Berlin", padding: "x".repeat(8 * 1024 * 1024) });
+    const res = await patch(auth, huge);
+    expect(res.status).toBe(413);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe("PAYLOAD_TOO_LARGE");
+    const justOver = await patch(auth, JSON.stringify({ timezone: "Europe/Berlin", padding: "x".repeat(4 * 1024) }));
+    expect(justOver.status).toBe(413);
+    const me = (await (await SELF.fetch("http://hub.test/v1/me", { headers: auth })).json()) as { timezone: string };
+    expect(me.timezone).toBe("UTC");
+  });
+
   it("refuses unknown time zones and malformed bodies with 400, changing nothing", async () => {
     const user = await newUser();
     const bodies = [

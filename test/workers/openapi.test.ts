@@ -9,7 +9,7 @@ interface OpenApiDocument {
 
 // Every method and path of the contract's sections 3–5.
 const CONTRACT_OPERATIONS = [
-  "POST /v1/connections/{vendor}", "GET /oauth/{vendor}/callback", "GET /v1/connections", "DELETE /v1/connections/{vendor}",
+  "POST /v1/connections/{vendor}", "GET /oauth/{vendor}/callback", "POST /v1/connections/{vendor}/complete", "GET /v1/connections", "DELETE /v1/connections/{vendor}",
   "GET /v1/me", "PATCH /v1/me", "GET /v1/me/readiness", "GET /v1/me/readiness/history", "GET /v1/me/hrv",
   "GET /v1/me/sleep", "POST /v1/me/samples", "GET /v1/me/readiness/live", "GET /v1/me/export", "DELETE /v1/me",
   "GET /health", "GET /health/ready", "GET /openapi.json",
@@ -28,5 +28,16 @@ describe("GET /openapi.json", () => {
     expect(result.errors).toBeNull();
     expect(result.valid).toBe(true);
     expect(result.version).toMatch(/^3\.1/);
+  });
+
+  it("shows the connect flow's three steps: the callback holds the account, complete attaches it", async () => {
+    const doc = (await (await SELF.fetch("http://hub.test/openapi.json")).json()) as {
+      paths: Record<string, Record<string, { description?: string; responses: Record<string, { description: string }> }>>;
+    };
+    const callback = doc.paths["/oauth/{vendor}/callback"]!.get!;
+    expect(callback.responses["302"]!.description).toMatch(/status=pending.*connect_code/);
+    const complete = doc.paths["/v1/connections/{vendor}/complete"]!.post!;
+    expect(Object.keys(complete.responses).sort()).toEqual(expect.arrayContaining(["200", "400", "403"]));
+    expect(complete.description).toMatch(/started the flow/);
   });
 });

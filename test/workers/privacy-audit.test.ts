@@ -3,7 +3,7 @@
 // and never a value; the rows cannot be altered, and they outlive the erasure.
 import { SELF } from "cloudflare:test";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { addSimulatedAccount, consentAt, followCallback, startConnect } from "./connected-user";
+import { addSimulatedAccount, completeConnect, connectCodeOf, consentAt, followCallback, startConnect } from "./connected-user";
 import { testDb } from "./helpers";
 import { seedUser, type SeededUser } from "./privacy-helpers";
 import { concretePath, openApiDocument, operations } from "./security-openapi";
@@ -66,7 +66,7 @@ describe("audit trail", () => {
     const auth = await bearer(sub);
     const since = await lastAuditId();
     const back = await followCallback(await consentAt(await startConnect("oura", auth), await addSimulatedAccount("oura")));
-    expect(back.location?.searchParams.get("status")).toBe("connected");
+    expect((await completeConnect("oura", auth, connectCodeOf(back))).status).toBe(200);
     expect((await SELF.fetch("http://hub.test/v1/connections/oura", { method: "DELETE", headers: auth })).status).toBe(204);
     const { rows } = await handle.pool.query("SELECT audit_ref FROM users WHERE subject = $1", [sub]);
     const actions = (await auditRows(rows[0].audit_ref, since)).map((r) => r.action);

@@ -1,6 +1,8 @@
 // DELETE /v1/me: the user is gone from every table, the readiness object and the vendors' grants; one
 // audit record without biometric data remains; late webhooks and queue messages bring nothing back.
-import { createExecutionContext, runDurableObjectAlarm, runInDurableObject, SELF, waitOnExecutionContext } from "cloudflare:test";
+import {
+  createExecutionContext, createMessageBatch, getQueueResult, runDurableObjectAlarm, runInDurableObject, SELF, waitOnExecutionContext,
+} from "cloudflare:test";
 import { afterAll, describe, expect, it } from "vitest";
 import { identityStub, readinessClient } from "../../durable-objects/client";
 import worker from "../../workers/index";
@@ -8,6 +10,7 @@ import type { Env } from "../../workers/env";
 import { testDb, testEnv, waitFor } from "./helpers";
 import { findEverywhere, publicTables, seedUser, type SeededUser } from "./privacy-helpers";
 import { bearer, sim } from "./sim";
+import { connectedUser } from "./connected-user";
 
 const handle = testDb();
 afterAll(() => handle.close());
@@ -57,8 +60,7 @@ describe("DELETE /v1/me", () => {
     const alice = await seedUser(handle, "erase-coverage");
     const seeded = new Set(Object.keys(await findEverywhere(handle, [alice.id])).map((column) => column.split(".")[0]));
     const withoutUserData = ["audit_log", "schema_migrations", "webhook_subscriptions"];
-    // webhook_events rows are found by the user's vendor accounts, not by the user id.
-    expect(tables.filter((t) => !seeded.has(t) && !withoutUserData.includes(t) && t !== "webhook_events")).toEqual([]);
+    expect(tables.filter((t) => !seeded.has(t) && !withoutUserData.includes(t))).toEqual([]);
     expect((await erase(alice)).status).toBe(202);
     expect(await findEverywhere(handle, [alice.id, alice.sub])).toEqual({});
   });
@@ -156,6 +158,42 @@ describe("after erasure, late deliveries bring nothing back", () => {
       [[alice.ouraUserId, String(alice.whoopUserId)], alice.ouraUserId],
     );
     expect(Number(rows[0].n), canonical.join(", ")).toBe(0);
+  });
+});
+
+describe("a vendor account disconnected before the erasure", () => {
+  it("its webhook deliveries stay in the user's export and go with the erasure; its late dead letters are not kept", async () => {
+    const user = await connectedUser("oura");
+    const auth = await bearer(user.subject);
+    // A delivery the consumer records without fetching anything (a data type the hub does not map).
+    const objectId = `workout-${crypto.randomUUID()}`;
+    const signed = await sim.oura.signedWebhook({
+      event_type: "create", data_type: "workout", object_id: objectId, event_time: new Date().toISOString(), user_id: user.vendorUserId,
+    }, {});
+    expect((await SELF.fetch("http://hub.test/webhooks/oura", { method: "POST", headers: signed.headers, body: signed.body })).status).toBe(200);
+    await waitFor(async () => (await handle.pool.query("SELECT 1 FROM webhook_events WHERE body->>'object_id' = $1", [objectId])).rows[0], 20_000);
+
+    expect((await SELF.fetch("http://hub.test/v1/connections/oura", { method: "DELETE", headers: auth })).status).toBe(204);
+    const exported = (await (await SELF.fetch("http://hub.test/v1/me/export", { headers: auth })).json()) as { webhook_events: { body: { object_id: string } }[] };
+    expect(exported.webhook_events.map((e) => e.body.object_id)).toContain(objectId);
+
+    // A dead letter of the disconnected account arriving late, and one of a connected account.
+    const other = await connectedUser("whoop");
+    const late = { kind: "vendor_event", vendor: "oura", vendor_user_id: user.vendorUserId, object_type: "sleep", object_id: "late", action: "upsert" };
+    const kept = { kind: "sync_range", connection_id: other.connectionId, start_date: "2026-11-01", end_date: "2026-11-02", reason: "backfill" };
+    const batch = createMessageBatch("hub-ingest-dlq", [
+      { id: `late-${crypto.randomUUID()}`, timestamp: new Date(), attempts: 1, body: late },
+      { id: `kept-${crypto.randomUUID()}`, timestamp: new Date(), attempts: 1, body: kept },
+    ]);
+    const ctx = createExecutionContext();
+    await worker.queue!(batch, testEnv as unknown as Env);
+    const outcome = await getQueueResult(batch, ctx);
+    expect(outcome.explicitAcks).toHaveLength(2);
+    const { rows: letters } = await handle.pool.query("SELECT user_id, body->>'kind' AS kind FROM dead_letters WHERE message_id = ANY($1)", [batch.messages.map((m) => m.id)]);
+    expect(letters).toEqual([{ user_id: other.userId, kind: "sync_range" }]);
+
+    expect((await SELF.fetch("http://hub.test/v1/me", { method: "DELETE", headers: auth })).status).toBe(202);
+    expect(await findEverywhere(handle, [user.userId, user.vendorUserId])).toEqual({});
   });
 });
 

@@ -53,11 +53,21 @@ export async function seedUser(handle: DbHandle, label = "user", offset = 0): Pr
        VALUES ($1, $2, $3, $4, $5, $6, $7, 'test')`,
       [connectionId, id, vendor, vendorUserId, sealed.accessTokenEnc, sealed.refreshTokenEnc, sealed.tokenExpiresAt],
     );
+    // Oura's delivery names the hub user it was processed for; WHOOP's is one recorded before
+    // webhook_events had user_id, found by the vendor account alone.
     await handle.pool.query(
-      "INSERT INTO webhook_events (vendor, event_key, vendor_user_id, body) VALUES ($1, $2, $3, $4)",
-      [vendor, crypto.randomUUID(), vendorUserId, JSON.stringify({ user_id: vendorUserId, id: crypto.randomUUID() })],
+      "INSERT INTO webhook_events (vendor, event_key, vendor_user_id, user_id, body) VALUES ($1, $2, $3, $4, $5)",
+      [vendor, crypto.randomUUID(), vendorUserId, vendor === "oura" ? id : null, JSON.stringify({ user_id: vendorUserId, id: crypto.randomUUID() })],
     );
   }
+  // A consent held for the user, not yet completed (workers/connections/pending.ts).
+  const pendingId = crypto.randomUUID();
+  const pendingSealed = await sealTokens(ring, `pending-${pendingId}`, await sim.oura.issueTokens(ouraUserId));
+  await handle.pool.query(
+    `INSERT INTO pending_connections (id, code_hash, started_by, vendor, vendor_user_id, access_token_enc, refresh_token_enc, token_expires_at, expires_at)
+     VALUES ($1, $2, $3, 'oura', $4, $5, $6, $7, now() + interval '10 minutes')`,
+    [pendingId, crypto.randomUUID(), id, ouraUserId, pendingSealed.accessTokenEnc, pendingSealed.refreshTokenEnc, pendingSealed.tokenExpiresAt],
+  );
 
   const values = {
     rmssd: distinctive(40 + offset), sdnn: distinctive(60 + offset), restingHr: distinctive(50 + offset),

@@ -6,6 +6,8 @@ import { readinessClient } from "../../durable-objects/client";
 import { addDays } from "../../workers/lib/calendar";
 import { computeReadinessSeries } from "../../workers/readiness";
 import { testEnv, waitFor } from "./helpers";
+import { connectedUser } from "./connected-user";
+import { bearer, sim } from "./sim";
 import {
   asModelInput, auditRows, newUser, sql, steadyNights, storedSnapshots, utcToday, writeNights, type StoredSnapshot,
 } from "./readiness-fixtures";
@@ -119,10 +121,12 @@ describe("GET /v1/me/readiness/history", () => {
 
   it("validates the range: real dates, from <= to, at most 366 days", async () => {
     const user = await newUser();
+    const today = new Date().toISOString().slice(0, 10);
     const cases: [string, number][] = [
-      ["from=2025-01-01&to=2025-12-31", 200], // 365 days
-      ["from=2024-01-01&to=2024-12-31", 200], // 366 days (leap year)
-      ["from=2025-01-01&to=2026-01-02", 400], // 367 days
+      [`from=${addDays(today, -364)}&to=${today}`, 200], // 365 days
+      [`from=${addDays(today, -365)}&to=${today}`, 200], // 366 days
+      [`from=${addDays(today, -366)}&to=${today}`, 400], // 367 days
+      ["from=2024-01-01&to=2024-12-31", 400], // more than two years ago
       ["from=2025-03-02&to=2025-03-01", 400],
       ["from=2025-02-29&to=2025-03-01", 400],
       ["from=2025-13-01&to=2025-12-01", 400],
@@ -167,6 +171,41 @@ describe("GET /v1/me/readiness/live", () => {
     expect(await waitFor(async () => replies[0])).toBe("pong");
     socket.close(1000, "done");
     expect((await auditRows(user.auditRef)).map((r) => r.resource)).toEqual(["readiness_snapshots:live"]);
+  });
+
+  /** Opens the live socket with `auth` and records how it closes. */
+  async function openLive(auth: Record<string, string>) {
+    const res = await SELF.fetch("http://hub.test/v1/me/readiness/live", { headers: { ...auth, upgrade: "websocket" } });
+    expect(res.status).toBe(101);
+    const socket = res.webSocket!;
+    const closed: { code?: number; reason?: string } = {};
+    socket.addEventListener("close", (event) => Object.assign(closed, { code: event.code, reason: event.reason }));
+    socket.accept();
+    return { socket, closed };
+  }
+
+  it("closes the socket when the bearer token it was opened with expires (code 4001), not before", async () => {
+    const subject = `live-exp-${crypto.randomUUID()}`;
+    const short = await openLive({ authorization: `Bearer ${await sim.idp.mint({ sub: subject, expSeconds: 2 })}` });
+    const long = await openLive({ authorization: `Bearer ${await sim.idp.mint({ sub: subject, expSeconds: 3600 })}` });
+    expect(await waitFor(async () => short.closed.code, 15_000)).toBe(4001);
+    expect(short.closed.reason).toBe("token expired");
+    // The other socket of the same user, under a token still valid, stays open and answers.
+    const replies: string[] = [];
+    long.socket.addEventListener("message", (event) => void replies.push(event.data as string));
+    long.socket.send("ping");
+    expect(await waitFor(async () => replies[0])).toBe("pong");
+    expect(long.closed.code).toBeUndefined();
+    long.socket.close(1000, "done");
+  });
+
+  it("closes the user's sockets when they disconnect a vendor (code 4002)", async () => {
+    const user = await connectedUser("oura");
+    const auth = await bearer(user.subject);
+    const live = await openLive(auth);
+    expect((await SELF.fetch("http://hub.test/v1/connections/oura", { method: "DELETE", headers: auth })).status).toBe(204);
+    expect(await waitFor(async () => live.closed.code)).toBe(4002);
+    expect(live.closed.reason).toBe("vendor disconnected");
   });
 });
 

@@ -160,8 +160,8 @@ describe("insights message → readiness snapshot", () => {
 
 describe("reads while Postgres is down", () => {
   const down = { ...testEnv, DATABASE_URL: "postgres://hub:wrong@127.0.0.1:1/hub" };
-  const readiness = (auth: Record<string, string>, env: Env, query = "", requestId = crypto.randomUUID()) =>
-    worker.fetch(new Request(`http://hub.test/v1/me/readiness${query}`, { headers: { ...auth, "x-request-id": requestId } }), env, executionContext());
+  const readiness = (auth: Record<string, string>, env: Env, query = "") =>
+    worker.fetch(new Request(`http://hub.test/v1/me/readiness${query}`, { headers: auth }), env, executionContext());
 
   /** A user with a cached snapshot of today, known to this isolate and to the subject's identity instance. */
   async function warmUser() {
@@ -184,8 +184,8 @@ describe("reads while Postgres is down", () => {
     for (const level of ["log", "warn", "error"] as const) {
       vi.spyOn(console, level).mockImplementation((line: unknown) => void logged.push(String(line)));
     }
-    const requestId = `pg-down-${crypto.randomUUID()}`;
-    const res = await readiness(user.auth, down, "", requestId);
+    const res = await readiness(user.auth, down);
+    const requestId = res.headers.get("x-request-id")!;
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual(snapshot);
     // The user came from the isolate's cache: no attempt on Postgres failed for this request.
@@ -202,8 +202,8 @@ describe("reads while Postgres is down", () => {
   it("identifies a user this isolate has not cached from the subject's remembered identity", async () => {
     const { user, snapshot } = await warmUser();
     forgetVerifiedUser(user.id);
-    const requestId = `pg-down-${crypto.randomUUID()}`;
-    const res = await readiness(user.auth, down, "", requestId);
+    const res = await readiness(user.auth, down);
+    const requestId = res.headers.get("x-request-id")!;
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual(snapshot);
     const audited = await waitFor(async () => (await auditRows(user.auditRef)).find((r) => r.request_id === requestId));

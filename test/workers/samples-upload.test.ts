@@ -209,6 +209,31 @@ describe("POST /v1/me/samples", () => {
     expect(rows).toMatchObject({ samples: 0, sleep: [], hrv: [], audit: [] });
   });
 
+  it("refuses sample times more than two years ago or more than a day ahead (1700, 9000, 0001, 9999), naming the index; nothing stored", async () => {
+    const who = await athlete();
+    const now = Date.now();
+    const iso = (ms: number) => new Date(ms).toISOString();
+    const outside = [
+      ["1700-03-10T06:00:00Z", "1700-03-10T06:01:00Z"],
+      ["9000-03-10T06:00:00Z", "9000-03-10T06:01:00Z"],
+      ["0001-01-01T00:00:00Z", "0001-01-01T00:01:00Z"],
+      ["9999-12-31T23:58:00Z", "9999-12-31T23:59:00Z"],
+      [iso(now - 2 * 366 * 86_400_000), iso(now - 2 * 366 * 86_400_000 + 60_000)], // just over two years ago
+      [iso(now + 25 * 3_600_000), iso(now + 25 * 3_600_000 + 60_000)], // a day and an hour ahead
+    ];
+    for (const [index, [start, end]] of outside.entries()) {
+      const samples = structuredClone(appleBatch.samples) as Sample[];
+      samples[5] = { ...samples[5]!, start: start!, end: end! };
+      const error = await expectError(await post(who, { source: "apple_health", samples }), 400, "BAD_REQUEST");
+      expect(error.details, `case ${index}`).toEqual({ index: 5 });
+      expect(error.message).toMatch(/years ago|a day ahead/);
+    }
+    expect(await rowsOf(who)).toMatchObject({ samples: 0, sleep: [], hrv: [], audit: [] });
+    // The window's edges themselves are accepted.
+    const edges = [hrvSample("hrv_sdnn", iso(now - 2 * 365 * 86_400_000 + 3_600_000), 50), hrvSample("hrv_sdnn", iso(now + 23 * 3_600_000), 51)];
+    expect((await post(who, { source: "apple_health", samples: edges })).status).toBe(202);
+  });
+
   it("never mixes HRV measures: RMSSD in an Apple batch is refused", async () => {
     const who = await athlete();
     const samples = [...appleBatch.samples, hrvSample("hrv_rmssd", "2026-03-09T21:00:00Z", 45)];

@@ -82,11 +82,62 @@ describe("Cloudflare Access in preview mode", () => {
       const broken = { ...testEnv, ACCESS_AUD: aud, ACCESS_TEAM_DOMAIN: domain } as unknown as Env;
       const res = await send(broken, "/health", { "cf-access-jwt-assertion": await assertion() });
       expect(res.status, String(domain)).toBe(500);
-      expect(((await res.json()) as { error: { code: string } }).error.code).toBe("INTERNAL");
+      const body = (await res.json()) as { error: { code: string; message: string } };
+      expect(body.error.code).toBe("INTERNAL");
+      // The caller is not authenticated: the answer names no setting.
+      expect(body.error.message).not.toMatch(/ACCESS|TEAM|DOMAIN/i);
     }
   });
 
   it("is off when ACCESS_AUD is unset (production)", async () => {
     expect((await send(testEnv as unknown as Env, "/health")).status).toBe(200);
+  });
+});
+
+describe("a preview Worker (ENVIRONMENT=preview) without ACCESS_AUD", () => {
+  const openPreview = { ...testEnv, ENVIRONMENT: "preview", ACCESS_AUD: undefined, ACCESS_TEAM_DOMAIN: undefined } as unknown as Env;
+
+  it("refuses /v1, /ops (a path no route serves yet), health, OpenAPI and OAuth callbacks, even with a valid bearer token", async () => {
+    const paths = ["/v1/me", "/v1/me/export", "/v1/connections", "/ops", "/ops/dead-letters", "/health", "/health/ready", "/openapi.json",
+      "/oauth/oura/callback?code=x&state=y", "/no/such/route"];
+    for (const path of paths) await expectForbidden(await send(openPreview, path, await bearer(`preview-${crypto.randomUUID()}`)));
+    const post = await worker.fetch(
+      new Request("http://pr-7.hub.test/v1/connections/oura", { method: "POST", headers: await bearer(`preview-${crypto.randomUUID()}`) }),
+      openPreview, createExecutionContext(),
+    );
+    await expectForbidden(post);
+  });
+
+  it("treats an unknown ENVIRONMENT value as a closed preview, not as production", async () => {
+    const typo = { ...openPreview, ENVIRONMENT: "Preview" } as unknown as Env;
+    await expectForbidden(await send(typo, "/v1/me", await bearer(`preview-${crypto.randomUUID()}`)));
+  });
+
+  it("still accepts signed vendor webhooks (and refuses unsigned ones)", async () => {
+    const signed = await sim.oura.signedWebhook({
+      event_type: "create", data_type: "sleep", object_id: crypto.randomUUID(), event_time: new Date().toISOString(), user_id: `oura-${crypto.randomUUID()}`,
+    }, {});
+    const ctx = createExecutionContext();
+    const res = await worker.fetch(new Request("http://pr-7.hub.test/webhooks/oura", { method: "POST", headers: signed.headers, body: signed.body }), openPreview, ctx);
+    await waitOnExecutionContext(ctx);
+    expect(res.status).toBe(200);
+    const unsigned = await worker.fetch(
+      new Request("http://pr-7.hub.test/webhooks/oura", { method: "POST", headers: { "content-type": "application/json" }, body: signed.body }),
+      openPreview, createExecutionContext(),
+    );
+    expect(unsigned.status).toBe(401);
+  });
+
+  it("with ACCESS_AUD set, lets a valid Access assertion through as any preview", async () => {
+    const guarded = { ...preview, ENVIRONMENT: "preview" } as unknown as Env;
+    await expectForbidden(await send(guarded, "/health"));
+    expect((await send(guarded, "/health", { "cf-access-jwt-assertion": await assertion() })).status).toBe(200);
+  });
+
+  it("leaves development, staging and production open to their own authentication", async () => {
+    for (const environment of ["development", "staging", "production"]) {
+      const env = { ...testEnv, ENVIRONMENT: environment } as unknown as Env;
+      expect((await send(env, "/health")).status, environment).toBe(200);
+    }
   });
 });

@@ -5,7 +5,7 @@ import { base64url, generateKeyPair, SignJWT } from "jose";
 import { describe, expect, it } from "vitest";
 import worker from "../../workers/index";
 import type { Env } from "../../workers/env";
-import { clearJwksCache } from "../../workers/lib/jwks";
+import { clearJwksCache, expireJwksCache } from "../../workers/lib/jwks";
 import { testEnv } from "./helpers";
 import { sim } from "./sim";
 
@@ -126,9 +126,10 @@ describe("key rotation at the identity provider", () => {
     const probe = crypto.randomUUID();
     const env = { ...testEnv, AUTH_JWKS_URL: `${testEnv.AUTH_JWKS_URL}?probe=${probe}` } as unknown as Env;
     const fetches = async () => (await sim.idp.requests()).filter((r) => r.query.probe === probe).length;
+    // GET /v1/me: one small query once the token is verified (the load here is on the identity provider).
     const request = async (token: string) => {
       const ctx = createExecutionContext();
-      const res = await worker.fetch(new Request(PROTECTED, { headers: { authorization: `Bearer ${token}` } }), env, ctx);
+      const res = await worker.fetch(new Request("http://hub.test/v1/me", { headers: { authorization: `Bearer ${token}` } }), env, ctx);
       await waitOnExecutionContext(ctx);
       await res.arrayBuffer();
       return res.status;
@@ -151,5 +152,77 @@ describe("key rotation at the identity provider", () => {
     }
     // The rotation's refetch started the cooldown: neither the old token nor the flood fetched again.
     expect(await fetches()).toBe(2);
+  });
+});
+
+describe("identity provider load: one JWKS fetch at a time, stale keys on error, failures remembered", () => {
+  /** A key set URL of the test's own, and a counter of the identity provider's answers to it. */
+  function probedEnv() {
+    const probe = crypto.randomUUID();
+    const env = { ...testEnv, AUTH_JWKS_URL: `${testEnv.AUTH_JWKS_URL}?probe=${probe}` } as unknown as Env;
+    const fetches = async () => (await sim.idp.requests()).filter((r) => r.query.probe === probe).length;
+    // GET /v1/me: one small query once the token is verified (the load here is on the identity provider).
+    const request = async (token: string) => {
+      const ctx = createExecutionContext();
+      const res = await worker.fetch(new Request("http://hub.test/v1/me", { headers: { authorization: `Bearer ${token}` } }), env, ctx);
+      await waitOnExecutionContext(ctx);
+      await res.arrayBuffer();
+      return res.status;
+    };
+    return { probe, fetches, request };
+  }
+
+  it("50 concurrent tokens on a cold cache make one JWKS fetch", async () => {
+    clearJwksCache();
+    const { probe, fetches, request } = probedEnv();
+    // The provider is slow, so that every request arrives while the first fetch is still running.
+    await sim.idp.setJwksBehaviour(probe, { delayMs: 500 });
+    try {
+      // One athlete's 50 distinct tokens (as 50 app instances would hold).
+      const athlete = sub();
+      const tokens = await Promise.all(Array.from({ length: 50 }, () => sim.idp.mint({ sub: athlete, extra: { jti: crypto.randomUUID() } })));
+      const statuses = await Promise.all(tokens.map(request));
+      expect(statuses).toEqual(Array(50).fill(200));
+      expect(await fetches()).toBe(1);
+    } finally {
+      await sim.idp.setJwksBehaviour(probe, null);
+    }
+  });
+
+  it("keeps verifying with the last good keys when the provider fails at refresh time", async () => {
+    clearJwksCache();
+    const { probe, fetches, request } = probedEnv();
+    expect(await request(await sim.idp.mint({ sub: sub() }))).toBe(200);
+    expect(await fetches()).toBe(1);
+
+    await sim.idp.setJwksBehaviour(probe, { status: 500 });
+    try {
+      expireJwksCache(); // the ten minutes are up: the next token asks for a refresh, which fails
+      const athlete = sub();
+      const statuses = await Promise.all(Array.from({ length: 20 }, async () => request(await sim.idp.mint({ sub: athlete, extra: { jti: crypto.randomUUID() } }))));
+      expect(statuses).toEqual(Array(20).fill(200));
+      // One failed refresh; the failure is remembered, so the other tokens did not ask again.
+      expect(await fetches()).toBe(2);
+      // Tokens that are invalid stay invalid under the stale keys.
+      expect(await request(await sim.idp.mint({ sub: sub(), aud: "another-app" }))).toBe(401);
+    } finally {
+      await sim.idp.setJwksBehaviour(probe, null);
+    }
+  });
+
+  it("with the provider down and no keys held: 503, and 50 forged tokens cost one fetch", async () => {
+    clearJwksCache();
+    const { probe, fetches, request } = probedEnv();
+    await sim.idp.setJwksBehaviour(probe, { status: 500 });
+    try {
+      const { privateKey } = await generateKeyPair("ES256");
+      const forged = await Promise.all(Array.from({ length: 50 }, (_, i) =>
+        new SignJWT(claims(sub())).setProtectedHeader({ alg: "ES256", kid: `forged-${i}` }).sign(privateKey)));
+      const statuses = await Promise.all(forged.map(request));
+      expect(statuses).toEqual(Array(50).fill(503));
+      expect(await fetches()).toBe(1);
+    } finally {
+      await sim.idp.setJwksBehaviour(probe, null);
+    }
   });
 });

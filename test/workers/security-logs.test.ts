@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it, vi, type MockInstance } from
 import night from "../fixtures/oura/sleep-long-sleep.json";
 import { loadConfig } from "../../workers/env";
 import { keyRing, openAccessToken, openRefreshToken } from "../../workers/connections/tokens";
-import { addSimulatedAccount, consentAt, followCallback, startConnect } from "./connected-user";
+import { addSimulatedAccount, completeConnect, connectCodeOf, consentAt, followCallback, startConnect } from "./connected-user";
 import { testDb, testEnv, waitFor } from "./helpers";
 import { bearer, sim } from "./sim";
 
@@ -44,7 +44,8 @@ describe("logs during a whole flow", () => {
     const state = new URL(authorizeUrl).searchParams.get("state")!;
     const callbackUrl = await consentAt(authorizeUrl, vendorUserId);
     const code = new URL(callbackUrl).searchParams.get("code")!;
-    expect((await followCallback(callbackUrl)).location?.searchParams.get("status")).toBe("connected");
+    const connectCode = connectCodeOf(await followCallback(callbackUrl));
+    expect((await completeConnect("oura", auth, connectCode)).status).toBe(200);
     const { rows: [connection] } = await handle.pool.query(
       "SELECT c.id, c.user_id, c.access_token_enc, c.refresh_token_enc FROM connections c JOIN users u ON u.id = c.user_id WHERE u.subject = $1",
       [subject],
@@ -104,6 +105,7 @@ describe("logs during a whole flow", () => {
       "sealed access token": connection.access_token_enc.split(":")[2],
       "OAuth state": state,
       "OAuth code": code,
+      "connect code": connectCode,
       "webhook signature": signed.headers["x-oura-signature"]!,
     };
     for (const [name, value] of Object.entries(secrets)) {

@@ -74,6 +74,9 @@ export const sim = {
   idp: {
     mint: (options: MintOptions) => call<string>("idp", "mint", options),
     rotateKeys: () => call<void>("idp", "rotateKeys"),
+    /** JWKS requests carrying `?probe=<probe>` answer `status` and/or wait `delayMs`; null restores them. */
+    setJwksBehaviour: (probe: string, behaviour: { status?: number; delayMs?: number } | null) =>
+      call<void>("idp", "setJwksBehaviour", probe, behaviour),
     requests: () => state<LoggedRequest[]>("idp", "requests"),
   },
 };

@@ -18,6 +18,7 @@ export function requireUser(): MiddlewareHandler<AppEnv> {
     if (!match) throw new ApiError("UNAUTHORIZED", "missing or malformed bearer token", challenge);
     const config = c.get("config");
     let subject: string;
+    let expiresAt: number;
     try {
       const payload = await verifyJwt(match[1]!, {
         jwksUrl: config.AUTH_JWKS_URL,
@@ -26,6 +27,7 @@ export function requireUser(): MiddlewareHandler<AppEnv> {
         requiredClaims: ["sub"],
       });
       subject = payload.sub!;
+      expiresAt = payload.exp!; // required by verifyJwt
     } catch (error) {
       if (error instanceof TokenInvalid) throw new ApiError("UNAUTHORIZED", error.message, challenge);
       // The key set could not be fetched: nobody gets in, and the client may retry.
@@ -37,6 +39,7 @@ export function requireUser(): MiddlewareHandler<AppEnv> {
       throw new ApiError("UNAUTHORIZED", "token claim sub invalid", challenge);
     }
     await enforceRateLimit(c.env.USER_RATE_LIMITER, `user:${subject}`);
+    c.set("tokenExpiresAt", expiresAt);
     // Cached subjects need no Postgres; Postgres down: the subject is identified from the mapping
     // remembered outside it (lib/users.ts).
     c.set("user", await identifyUser(() => c.get("database")().db, subject, {

@@ -4,6 +4,7 @@ import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { sql } from "drizzle-orm";
 import { readinessClient } from "../../durable-objects/client";
+import { ACCEPTED_PAST_YEARS, isAcceptedDate } from "../lib/accepted-times";
 import { audit, type AuditEntry } from "../lib/audit";
 import { addDays, daysBetween, isCalendarDate, todayIn } from "../lib/calendar";
 import type { AppEnv } from "../lib/context";
@@ -15,7 +16,9 @@ export const MAX_RANGE_DAYS = 366;
 const DEFAULT_RANGE_DAYS = 30;
 
 
-export const calendarDate = z.string().refine(isCalendarDate, { message: "must be a real date YYYY-MM-DD" });
+export const calendarDate = z.string()
+  .refine(isCalendarDate, { message: "must be a real date YYYY-MM-DD" })
+  .refine((date) => isAcceptedDate(date), { message: `must be within the last ${ACCEPTED_PAST_YEARS} years and not after tomorrow` });
 
 export const rangeQuery = z.object({
   from: calendarDate.optional().openapi({

@@ -1,29 +1,30 @@
-// Routes: OAuth connections to Oura and WHOOP (CONTRACT §3). /v1/connections acts for the bearer
-// token's user; the vendor's redirect to /oauth/{vendor}/callback carries no bearer token, so there
-// the single-use `state` is what identifies the user.
+// Routes: OAuth connections to Oura and WHOOP (CONTRACT §3), all acting for the bearer token's user.
+// Connecting takes three steps: start (consent URL with a state bound to the user), the vendor's
+// redirect to /oauth/{vendor}/callback (oauth-callback.ts: holds the account, hands out a connect
+// code), and complete, where only the user who started the flow can attach the account.
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import { and, asc, eq } from "drizzle-orm";
 import type { Context } from "hono";
-import { connections, users } from "../../db/schema";
+import { connections } from "../../db/schema";
+import { readinessClient } from "../../durable-objects/client";
 import { audit } from "../lib/audit";
 import type { AppEnv } from "../lib/context";
 import { ApiError } from "../lib/errors";
 import { describeError } from "../lib/logger";
-import { errorEnvelopeSchema } from "./openapi";
 import {
-  AccountInUseError, authorizeUrl, backfillMessage, exchangeCode, oauthRedirectUri, revokeAtVendor, storeConnection,
-  vendorAccountId,
+  AccountInUseError, authorizeUrl, backfillMessage, oauthRedirectUri, revokeAtVendor, storeConnection,
 } from "../connections/connect";
-import { consumeOAuthState, issueOAuthState } from "../connections/oauth-state";
+import { issueOAuthState } from "../connections/oauth-state";
+import { claimPendingConnection, isExpired, openPendingTokens, type PendingConnection } from "../connections/pending";
 import { getAccessToken, keyRing, openAccessToken, type Connection } from "../connections/tokens";
 import { VendorError } from "../vendors/http";
 import type { Vendor } from "../vendors/types";
+import { errorResponse } from "./biometrics";
+import { limitBody, SMALL_BODY_MAX_BYTES } from "./body-limit";
 
-const vendorParam = z.object({
+export const vendorParam = z.object({
   vendor: z.enum(["oura", "whoop"]).openapi({ param: { name: "vendor", in: "path" }, example: "oura" }),
 });
-
-const errorResponse = (description: string) => ({ description, content: { "application/json": { schema: errorEnvelopeSchema } } });
 
 const instant = z.string().openapi({ format: "date-time" });
 const connectionItem = z.object({
@@ -46,6 +47,36 @@ const startRoute = createRoute({
     },
     400: errorResponse("unknown vendor"),
     401: errorResponse("missing or invalid bearer token"),
+  },
+});
+
+const completeRoute = createRoute({
+  method: "post",
+  path: "/v1/connections/{vendor}/complete",
+  summary: "Finish connecting: attach the account the callback held, by its connect code",
+  description:
+    "Only the user who started the flow (`POST /v1/connections/{vendor}`) can attach the account; anyone else gets 403 " +
+    "and the held grant is revoked at the vendor. A code works once, for ten minutes. On success the 30-day backfill starts.",
+  security: [{ bearerAuth: [] }],
+  middleware: [limitBody(SMALL_BODY_MAX_BYTES)] as const,
+  request: {
+    params: vendorParam,
+    body: { required: true, content: { "application/json": { schema: z.object({ connect_code: z.string().min(1).max(256) }).strict() } } },
+  },
+  responses: {
+    200: {
+      description: "connected",
+      content: {
+        "application/json": {
+          schema: z.object({ vendor: z.enum(["oura", "whoop"]), status: z.literal("connected"), connected_at: instant, last_sync_at: instant.nullable() }),
+        },
+      },
+    },
+    400: errorResponse("unknown, used or expired connect code, or a malformed body"),
+    401: errorResponse("missing or invalid bearer token"),
+    403: errorResponse("the flow was started by another user; the held grant was revoked"),
+    409: errorResponse("the vendor account was connected to another user meanwhile"),
+    413: errorResponse(`body over ${SMALL_BODY_MAX_BYTES} bytes`),
   },
 });
 
@@ -74,104 +105,46 @@ const deleteRoute = createRoute({
   },
 });
 
-const callbackQuery = z.object({
-  code: z.string().min(1).max(2048).optional(),
-  state: z.string().min(1).max(512).optional(),
-  error: z.string().max(256).optional(),
-});
-
-const callbackRoute = createRoute({
-  method: "get",
-  path: "/oauth/{vendor}/callback",
-  summary: "The vendor's redirect after consent: exchanges the code, stores the tokens encrypted, starts a 30-day backfill",
-  request: { params: vendorParam, query: callbackQuery },
-  responses: {
-    302: {
-      description:
-        "Back to APP_REDIRECT_URL with `vendor` and `status=connected`, or `status=error&reason=` one of invalid_request, " +
-        "invalid_state, access_denied, vendor_error, token_exchange_failed, vendor_unavailable, account_in_use, server_error",
-      headers: z.object({ location: z.string() }),
-    },
-    400: errorResponse("unknown vendor"),
-  },
-});
-
-type CallbackOutcome = { status: "connected" } | { status: "error"; reason: string };
-const failed = (reason: string): CallbackOutcome => ({ status: "error", reason });
-
-function parseUrl(text: string): URL | null {
+/** Best effort: a vendor that cannot be reached must not keep the tokens in the hub. */
+async function revokeQuietly(c: Context<AppEnv>, vendor: Vendor, accessToken: () => Promise<string>): Promise<void> {
   try {
-    return new URL(text);
-  } catch {
-    return null;
-  }
-}
-
-/** 302 back to the app. The callback URL held a code and a state: keep it out of caches and referrers. */
-function backToApp(c: Context<AppEnv>, vendor: Vendor, outcome: CallbackOutcome): Response {
-  c.header("cache-control", "no-store");
-  c.header("referrer-policy", "no-referrer");
-  const target = parseUrl(c.get("config").APP_REDIRECT_URL);
-  if (!target) {
-    // Without a usable app URL there is nowhere to send the browser: answer here instead.
-    if (outcome.status === "connected") return c.json({ vendor, status: "connected" }, 200);
-    throw new ApiError("BAD_REQUEST", `connection failed: ${outcome.reason}`);
-  }
-  target.searchParams.set("vendor", vendor);
-  target.searchParams.set("status", outcome.status);
-  if (outcome.status === "error") target.searchParams.set("reason", outcome.reason);
-  return c.redirect(target.toString(), 302);
-}
-
-function vendorFailureReason(error: VendorError): string {
-  return error.kind === "retryable" ? "vendor_unavailable" : "token_exchange_failed";
-}
-
-async function completeConnection(c: Context<AppEnv>, vendor: Vendor, query: z.infer<typeof callbackQuery>): Promise<CallbackOutcome> {
-  const { db } = c.get("database")();
-  const config = c.get("config");
-  const userId = query.state ? await consumeOAuthState(db, query.state, vendor) : null;
-  if (!userId) return failed("invalid_state");
-  if (query.error) return failed(query.error === "access_denied" ? "access_denied" : "vendor_error");
-  if (!query.code) return failed("invalid_request");
-  const [user] = await db.select().from(users).where(eq(users.id, userId));
-  if (!user) return failed("invalid_state");
-
-  const redirectUri = oauthRedirectUri(config, c.req.url, vendor);
-  let connectionId: string;
-  try {
-    const tokens = await exchangeCode(config, vendor, query.code, redirectUri);
-    const vendorUserId = await vendorAccountId(config, vendor, tokens.access_token);
-    connectionId = await storeConnection(db, config, { userId, vendor, vendorUserId, tokens });
-  } catch (error) {
-    if (error instanceof AccountInUseError) return failed("account_in_use");
-    if (!(error instanceof VendorError)) throw error;
-    c.get("log").warn("oauth_connect_failed", { vendor, kind: error.kind, status: error.status, ...describeError(error) });
-    return failed(vendorFailureReason(error));
-  }
-  await c.env.INGEST_QUEUE.send(backfillMessage(connectionId, user.timezone), { contentType: "json" });
-  await audit(db, { actorRef: user.auditRef, action: "connect", subjectRef: user.auditRef, resource: `connection:${vendor}`, requestId: c.get("requestId") });
-  c.get("log").info("oauth_connected", { vendor });
-  return { status: "connected" };
-}
-
-/** Best effort: a vendor that cannot be reached must not keep the user's tokens in the hub. */
-async function revokeQuietly(c: Context<AppEnv>, connection: Connection): Promise<void> {
-  const { db } = c.get("database")();
-  const config = c.get("config");
-  const vendor = connection.vendor;
-  try {
-    const token = connection.status === "active"
-      ? await getAccessToken(db, config, connection)
-      : await openAccessToken(keyRing(config), connection);
-    await revokeAtVendor(config, vendor, token);
+    await revokeAtVendor(c.get("config"), vendor, await accessToken());
   } catch (error) {
     const kind = error instanceof VendorError ? error.kind : "unexpected";
     c.get("log").warn("vendor_revoke_failed", { vendor, kind, ...describeError(error) });
   }
 }
 
+function connectionToken(c: Context<AppEnv>, connection: Connection): () => Promise<string> {
+  return () => connection.status === "active"
+    ? getAccessToken(c.get("database")().db, c.get("config"), connection)
+    : openAccessToken(keyRing(c.get("config")), connection);
+}
+
+const pendingToken = (c: Context<AppEnv>, pending: PendingConnection) => async () =>
+  (await openPendingTokens(c.get("config"), pending)).access_token;
+
 const iso = (instantText: string) => new Date(instantText).toISOString();
+
+/** Attaches a claimed account to the caller, starts its backfill and answers its connection. */
+async function attach(c: Context<AppEnv>, pending: PendingConnection) {
+  const { db } = c.get("database")();
+  const user = c.get("user");
+  let connectionId: string;
+  try {
+    const tokens = await openPendingTokens(c.get("config"), pending);
+    connectionId = await storeConnection(db, c.get("config"), { userId: user.id, vendor: pending.vendor, vendorUserId: pending.vendorUserId, tokens });
+  } catch (error) {
+    if (error instanceof AccountInUseError) throw new ApiError("CONFLICT", `this ${pending.vendor} account is connected to another user`);
+    throw error;
+  }
+  await c.env.INGEST_QUEUE.send(backfillMessage(connectionId, user.timezone), { contentType: "json" });
+  await audit(db, { actorRef: user.auditRef, action: "connect", subjectRef: user.auditRef, resource: `connection:${pending.vendor}`, requestId: c.get("requestId") });
+  const [row] = await db.select().from(connections).where(eq(connections.id, connectionId));
+  if (!row) throw new ApiError("CONFLICT", "the connection was removed meanwhile");
+  c.get("log").info("oauth_connected", { vendor: pending.vendor });
+  return { vendor: pending.vendor, status: "connected" as const, connected_at: iso(row.connectedAt), last_sync_at: row.lastSyncAt === null ? null : iso(row.lastSyncAt) };
+}
 
 export function registerConnectionRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(startRoute, async (c) => {
@@ -180,6 +153,24 @@ export function registerConnectionRoutes(app: OpenAPIHono<AppEnv>): void {
     const redirectUri = oauthRedirectUri(c.get("config"), c.req.url, vendor);
     c.header("cache-control", "no-store");
     return c.json({ authorize_url: authorizeUrl(c.get("config"), vendor, redirectUri, state) }, 200);
+  });
+
+  app.openapi(completeRoute, async (c) => {
+    const { vendor } = c.req.valid("param");
+    const pending = await claimPendingConnection(c.get("database")().db, c.req.valid("json").connect_code, vendor);
+    if (!pending) throw new ApiError("BAD_REQUEST", "unknown or already used connect code");
+    if (isExpired(pending)) {
+      c.executionCtx.waitUntil(revokeQuietly(c, vendor, pendingToken(c, pending)));
+      throw new ApiError("BAD_REQUEST", "connect code expired; connect again");
+    }
+    if (pending.startedBy !== c.get("user").id) {
+      // Someone else consented on this user's consent link, or this user holds someone else's code:
+      // neither account may be linked, and the grant the vendor issued ends here.
+      await revokeQuietly(c, vendor, pendingToken(c, pending));
+      c.get("log").warn("oauth_connect_refused_other_user", { vendor });
+      throw new ApiError("FORBIDDEN", "this connection was started by another user");
+    }
+    return c.json(await attach(c, pending), 200);
   });
 
   app.openapi(listRoute, async (c) => {
@@ -203,32 +194,12 @@ export function registerConnectionRoutes(app: OpenAPIHono<AppEnv>): void {
     const user = c.get("user");
     const [connection] = await db.select().from(connections).where(and(eq(connections.userId, user.id), eq(connections.vendor, vendor)));
     if (!connection) throw new ApiError("NOT_FOUND", `not connected to ${vendor}`);
-    await revokeQuietly(c, connection);
+    await revokeQuietly(c, vendor, connectionToken(c, connection));
     await db.delete(connections).where(eq(connections.id, connection.id));
+    // Live readiness sockets were opened against the old set of sources: the app reconnects.
+    await readinessClient(c.env, user.id).closeLive("vendor disconnected")
+      .catch((error: unknown) => c.get("log").warn("live_close_failed", describeError(error)));
     await audit(db, { actorRef: user.auditRef, action: "disconnect", subjectRef: user.auditRef, resource: `connection:${vendor}`, requestId: c.get("requestId") });
     return c.body(null, 204);
   });
-
-  app.openapi(
-    callbackRoute,
-    async (c) => {
-      const { vendor } = c.req.valid("param");
-      let outcome: CallbackOutcome;
-      try {
-        outcome = await completeConnection(c, vendor, c.req.valid("query"));
-      } catch (error) {
-        c.get("log").error("oauth_callback_error", { vendor, ...describeError(error) });
-        outcome = failed("server_error");
-      }
-      return backToApp(c, vendor, outcome);
-    },
-    // A malformed query still sends the browser back to the app, with a reason it can show.
-    (result, c) => {
-      const vendor = c.req.param("vendor");
-      if (!result.success && result.target === "query" && (vendor === "oura" || vendor === "whoop")) {
-        return backToApp(c as unknown as Context<AppEnv>, vendor, failed("invalid_request")) as never;
-      }
-      return app.defaultHook?.(result, c);
-    },
-  );
 }

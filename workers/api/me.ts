@@ -9,6 +9,7 @@ import type { AppEnv } from "../lib/context";
 import { ApiError } from "../lib/errors";
 import { forgetVerifiedUser } from "../lib/users";
 import { errorResponse } from "./biometrics";
+import { limitBody, SMALL_BODY_MAX_BYTES } from "./body-limit";
 
 const profileSchema = z.object({
   id: z.uuid(),
@@ -44,6 +45,7 @@ const patchRoute = createRoute({
     200: { description: "the updated profile", content: { "application/json": { schema: profileSchema } } },
     400: errorResponse("not an IANA time zone, or not a JSON body"),
     401: errorResponse("missing or invalid bearer token"),
+    413: errorResponse(`body over ${SMALL_BODY_MAX_BYTES} bytes`),
   },
 });
 
@@ -56,6 +58,8 @@ export function registerMeRoutes(app: OpenAPIHono<AppEnv>): void {
     return c.json(found(rows[0]), 200);
   });
 
+  // Capped before the body is read (registered ahead of the route, so it runs first).
+  app.on("PATCH", "/v1/me", limitBody(SMALL_BODY_MAX_BYTES));
   app.openapi(patchRoute, async (c) => {
     // Stored in the runtime's canonical spelling ("europe/berlin" → "Europe/Berlin").
     const timezone = new Intl.DateTimeFormat("en-US", { timeZone: c.req.valid("json").timezone }).resolvedOptions().timeZone;

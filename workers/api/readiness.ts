@@ -9,7 +9,7 @@
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { sql } from "drizzle-orm";
-import { readinessClient, type ReadinessSnapshot } from "../../durable-objects/client";
+import { readinessClient, TOKEN_EXPIRY_HEADER, type ReadinessSnapshot } from "../../durable-objects/client";
 import { todayIn } from "../lib/calendar";
 import type { AppEnv } from "../lib/context";
 import { ApiError } from "../lib/errors";
@@ -102,7 +102,8 @@ const liveRoute = createRoute({
   path: "/v1/me/readiness/live",
   summary: "WebSocket: pushes each new readiness snapshot of the user",
   description:
-    "A WebSocket upgrade request (`Upgrade: websocket`). Each message is JSON " +
+    "A WebSocket upgrade request (`Upgrade: websocket`). The socket closes (code 4001) when the bearer token it was " +
+    "opened with expires, and (code 4002) when the user disconnects a vendor; the app reconnects. Each message is JSON " +
     '`{"type":"readiness","snapshot":{…ReadinessSnapshot}}`; a text "ping" is answered "pong".',
   security: [{ bearerAuth: [] }],
   request: {
@@ -140,8 +141,11 @@ export function registerReadinessRoutes(app: OpenAPIHono<AppEnv>): void {
       throw new ApiError("UPGRADE_REQUIRED", "expected a WebSocket upgrade (Upgrade: websocket)", { upgrade: "websocket" });
     }
     await auditRead(c, "readiness_snapshots:live");
-    // The user's Durable Object accepts the socket (hibernation) and pushes every new snapshot.
-    return readinessClient(c.env, c.get("user").id).fetch(c.req.raw);
+    // The user's Durable Object accepts the socket (hibernation), pushes every new snapshot, and
+    // closes the socket when the token it was opened with expires.
+    const upgrade = new Request(c.req.raw);
+    upgrade.headers.set(TOKEN_EXPIRY_HEADER, String(c.get("tokenExpiresAt")));
+    return readinessClient(c.env, c.get("user").id).fetch(upgrade);
   });
 }
 

@@ -4,7 +4,6 @@
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import { sql } from "drizzle-orm";
 import type { Context } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { audit } from "../lib/audit";
 import type { AppEnv, RequestUser } from "../lib/context";
 import type { Database } from "../lib/db";
@@ -15,6 +14,7 @@ import {
   affectedPhoneDates, aggregatePhoneDays, PHONE_SAMPLES_MAX, phoneSampleSchema, phoneSampleWindow, validatePhoneBatch,
   type PhoneBatch, type StoredPhoneSample,
 } from "../vendors/phone-samples";
+import { limitBody } from "./body-limit";
 import { errorEnvelopeSchema } from "./openapi";
 
 /** 5,000 samples of at most ~350 bytes each, with room for pretty-printed JSON. */
@@ -39,14 +39,7 @@ const uploadRoute = createRoute({
     "All-or-nothing: one invalid sample refuses the batch with 400 and `error.details.index`. Re-posting a sample " +
     "(same `uuid`) counts it under `duplicates`. The affected days' daily rows are recomputed from every stored sample.",
   security: [{ bearerAuth: [] }],
-  middleware: [
-    bodyLimit({
-      maxSize: SAMPLES_BODY_MAX_BYTES,
-      onError: () => {
-        throw new ApiError("PAYLOAD_TOO_LARGE", `request body over ${SAMPLES_BODY_MAX_BYTES} bytes`);
-      },
-    }),
-  ] as const,
+  middleware: [limitBody(SAMPLES_BODY_MAX_BYTES)] as const,
   request: { body: { required: true, content: { "application/json": { schema: batchJsonSchema as never } } } },
   responses: {
     202: {

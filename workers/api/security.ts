@@ -1,6 +1,6 @@
 // Edge protections applied before any route: security headers, CORS for listed origins only,
-// Cloudflare Access in preview environments, and per-IP rate limits on the paths that carry no user
-// token (vendor webhooks, OAuth callbacks). Per-user limits on /v1 live in auth.ts, after the token.
+// Cloudflare Access in preview environments (closed without it), and per-IP rate limits on the paths
+// that carry no user token (vendor webhooks, OAuth callbacks, the readiness probe). Per-user limits on /v1 live in auth.ts, after the token.
 import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv } from "../lib/context";
 import { ApiError } from "../lib/errors";
@@ -29,10 +29,13 @@ export function securityMiddleware(): MiddlewareHandler<AppEnv> {
     // the pass after `next` covers responses handed through unchanged (e.g. from a Durable Object).
     const headers = answerHeaders(c);
     for (const [name, value] of Object.entries(headers)) c.header(name, value);
+    const webhook = c.req.path.startsWith("/webhooks/");
+    // Before any route is matched, so that every path (present or future, /ops included) is covered.
+    if (!webhook && closedPreview(c.env)) throw new ApiError("FORBIDDEN", "this preview environment is closed");
     // Per client IP: a tight limit on OAuth callbacks (people), a flood guard on webhooks (vendors).
-    if (c.req.path.startsWith("/webhooks/")) await enforceRateLimit(c.env.WEBHOOK_RATE_LIMITER, `ip:${clientIp(c)}`);
-    else if (c.req.path.startsWith("/oauth/")) await enforceRateLimit(c.env.IP_RATE_LIMITER, `ip:${clientIp(c)}`);
-    if (c.env.ACCESS_AUD && !c.req.path.startsWith("/webhooks/")) await requireAccessAssertion(c);
+    if (webhook) await enforceRateLimit(c.env.WEBHOOK_RATE_LIMITER, `ip:${clientIp(c)}`);
+    else if (c.req.path.startsWith("/oauth/") || c.req.path === "/health/ready") await enforceRateLimit(c.env.IP_RATE_LIMITER, `ip:${clientIp(c)}`);
+    if (c.env.ACCESS_AUD && !webhook) await requireAccessAssertion(c);
     const origin = c.req.header("origin");
     if (c.req.method === "OPTIONS" && origin && c.req.header("access-control-request-method")) {
       if (!headers["access-control-allow-origin"]) throw new ApiError("FORBIDDEN", "origin not allowed");
@@ -45,6 +48,17 @@ export function securityMiddleware(): MiddlewareHandler<AppEnv> {
     await next();
     applyHeaders(c, headers);
   };
+}
+
+const OPEN_ENVIRONMENTS = new Set<string | undefined>([undefined, "", "development", "staging", "production"]);
+
+/**
+ * A preview Worker (`hub-pr-N`) is reachable only through Cloudflare Access: without ACCESS_AUD it
+ * has no Access check, so it refuses everything but the signed vendor webhooks. An ENVIRONMENT value
+ * that is none of the known ones counts as a preview (closed), not as production.
+ */
+export function closedPreview(env: { ENVIRONMENT?: string; ACCESS_AUD?: string }): boolean {
+  return !OPEN_ENVIRONMENTS.has(env.ENVIRONMENT) && !env.ACCESS_AUD;
 }
 
 function answerHeaders(c: Context<AppEnv>): Record<string, string> {
@@ -135,7 +149,8 @@ function parseUrl(value: string): URL | undefined {
 async function requireAccessAssertion(c: Context<AppEnv>): Promise<void> {
   const issuer = accessIssuer(c.env.ACCESS_TEAM_DOMAIN);
   // ACCESS_AUD without a usable team domain cannot verify anything: refuse rather than let through.
-  if (!issuer) throw new ApiError("INTERNAL", "Cloudflare Access is enabled but ACCESS_TEAM_DOMAIN is missing or invalid");
+  // (The caller is not authenticated yet: the answer names no setting.)
+  if (!issuer) throw new ApiError("INTERNAL", "service misconfigured");
   const assertion = c.req.header(ACCESS_ASSERTION);
   if (!assertion) throw new ApiError("FORBIDDEN", "Cloudflare Access assertion required");
   try {

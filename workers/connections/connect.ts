@@ -48,6 +48,13 @@ export class AccountInUseError extends Error {
   override readonly name = "AccountInUseError";
 }
 
+/** True when the vendor account is connected to a hub user other than `userId`. */
+export async function accountHeldByAnother(db: Database, vendor: Vendor, vendorUserId: string, userId: string): Promise<boolean> {
+  const { rows } = await db.execute(sql`
+    SELECT 1 FROM connections WHERE vendor = ${vendor} AND vendor_user_id = ${vendorUserId} AND user_id <> ${userId}`);
+  return rows.length > 0;
+}
+
 export interface NewConnection {
   userId: string;
   vendor: Vendor;

@@ -2,30 +2,19 @@
 // started the flow. Only its SHA-256 is stored, so a database leak cannot complete anyone's consent.
 import { sql } from "drizzle-orm";
 import type { Database } from "../lib/db";
+import { randomCode, sha256Hex } from "../lib/one-time-codes";
 import type { Vendor } from "../vendors/types";
 
 export const OAUTH_STATE_TTL_MS = 10 * 60_000;
 
-async function hashState(state: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(state));
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-function randomState(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(32));
-  let binary = "";
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-}
-
 /** A fresh state for `userId` connecting `vendor`, valid for ten minutes; the user's stale states go. */
 export async function issueOAuthState(db: Database, userId: string, vendor: Vendor, nowMs = Date.now()): Promise<string> {
-  const state = randomState();
+  const state = randomCode();
   const expiresAt = new Date(nowMs + OAUTH_STATE_TTL_MS).toISOString();
   await db.execute(sql`
     WITH stale AS (DELETE FROM oauth_states WHERE user_id = ${userId} AND expires_at < now())
     INSERT INTO oauth_states (state_hash, user_id, vendor, expires_at)
-    VALUES (${await hashState(state)}, ${userId}, ${vendor}, ${expiresAt})`);
+    VALUES (${await sha256Hex(state)}, ${userId}, ${vendor}, ${expiresAt})`);
   return state;
 }
 
@@ -37,7 +26,7 @@ export async function issueOAuthState(db: Database, userId: string, vendor: Vend
 export async function consumeOAuthState(db: Database, state: string, vendor: Vendor, nowMs = Date.now()): Promise<string | null> {
   if (state.length === 0 || state.length > 256) return null;
   const result = await db.execute<{ user_id: string; vendor: string; expires_at: string }>(sql`
-    DELETE FROM oauth_states WHERE state_hash = ${await hashState(state)}
+    DELETE FROM oauth_states WHERE state_hash = ${await sha256Hex(state)}
     RETURNING user_id, vendor, to_json(expires_at) #>> '{}' AS expires_at`);
   const row = result.rows[0];
   if (!row || row.vendor !== vendor || Date.parse(row.expires_at) <= nowMs) return null;

@@ -2,7 +2,7 @@
 import type { Config } from "../env";
 import { openDb } from "../lib/db";
 import { createLogger } from "../lib/logger";
-import { storeDeadLetter } from "./store";
+import { ownerOfMessage, storeDeadLetter } from "./store";
 
 export async function consumeDeadLetters(batch: MessageBatch<unknown>, config: Config): Promise<void> {
   const log = createLogger({ queue: batch.queue });
@@ -10,12 +10,21 @@ export async function consumeDeadLetters(batch: MessageBatch<unknown>, config: C
   try {
     for (const message of batch.messages) {
       try {
+        const owner = await ownerOfMessage(handle.db, message.body);
+        if (owner.named && owner.userId === null) {
+          // About an account that was disconnected or erased since: a replay would change nothing,
+          // and keeping it would hold that person's ids beyond their export and erasure.
+          log.info("dead_letter_owner_gone", { message_id: message.id });
+          message.ack();
+          continue;
+        }
         await storeDeadLetter(handle.db, {
           queue: batch.queue.replace(/-dlq$/, ""),
           messageId: message.id,
           body: message.body,
           reason: "retries exhausted",
           attempts: message.attempts,
+          userId: owner.userId,
         });
         message.ack();
       } catch {

@@ -16,6 +16,8 @@ export interface AppVariables {
   /** Opens the request's DB pool on first use; the app closes it after the response. */
   database: () => DbHandle;
   user: RequestUser;
+  /** The bearer token's `exp` (epoch seconds): the live socket closes then. */
+  tokenExpiresAt: number;
 }
 
 export type AppEnv = { Bindings: Env; Variables: AppVariables };

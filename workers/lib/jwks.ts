@@ -1,13 +1,18 @@
-// JWT verification against a remote JWKS with pinned algorithms. The key set is cached as plain data
-// per isolate (never a pending fetch: workerd forbids awaiting one request's I/O from another), and a
-// token whose `kid` is unknown triggers one refetch. Those refetches are spaced by REFETCH_COOLDOWN_MS
-// per key set URL, counted from the previous unknown-kid refetch (not from the routine fetch), so a
-// rotation at the identity provider is picked up at once while a flood of made-up `kid`s costs at most
-// one fetch per cooldown.
+// JWT verification against a remote JWKS with pinned algorithms. The key set is cached per isolate
+// and fetched at most once at a time per URL: concurrent requests with a cold or expired cache share
+// one fetch. A refresh that fails keeps the last good key set in service (up to MAX_STALE_MS), and a
+// failure is remembered for FAILURE_TTL_MS, so an identity provider that is down or slow is asked
+// once per few seconds, not once per token. A token whose `kid` is unknown triggers one refetch;
+// those are spaced by REFETCH_COOLDOWN_MS per key set URL, counted from the previous unknown-kid
+// refetch, so a rotation is picked up at once while a flood of made-up `kid`s costs at most one fetch
+// per cooldown.
 import { createLocalJWKSet, decodeProtectedHeader, errors, jwtVerify, type JSONWebKeySet, type JWTPayload } from "jose";
 
 export const ALLOWED_ALGORITHMS = ["RS256", "ES256"];
 const CACHE_TTL_MS = 10 * 60_000;
+const MAX_STALE_MS = 24 * 3_600_000;
+const FAILURE_TTL_MS = 5_000;
+const FETCH_TIMEOUT_MS = 5_000;
 const REFETCH_COOLDOWN_MS = 30_000;
 const CLOCK_SKEW_SECONDS = 60;
 
@@ -17,15 +22,70 @@ interface CachedKeys {
 }
 const keyCache = new Map<string, CachedKeys>();
 const lastUnknownKidRefetch = new Map<string, number>();
+/** The fetch in progress per URL, shared by every request of the isolate that needs it meanwhile. */
+const inFlight = new Map<string, Promise<CachedKeys>>();
+const lastFailure = new Map<string, number>();
+
+/** The key set could not be fetched (and no usable earlier one is held). */
+export class KeysUnavailable extends Error {
+  override name = "KeysUnavailable";
+}
 
 async function fetchKeys(jwksUrl: string): Promise<CachedKeys> {
-  const response = await fetch(jwksUrl, { headers: { accept: "application/json" }, signal: AbortSignal.timeout(5_000) });
-  if (!response.ok) throw new Error(`JWKS fetch failed with ${response.status}`);
+  const response = await fetch(jwksUrl, { headers: { accept: "application/json" }, signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) });
+  if (!response.ok) {
+    await response.body?.cancel();
+    throw new KeysUnavailable(`JWKS fetch failed with ${response.status}`);
+  }
   const body = (await response.json()) as JSONWebKeySet;
-  if (!body || !Array.isArray(body.keys)) throw new Error("JWKS document has no keys");
+  if (!body || !Array.isArray(body.keys)) throw new KeysUnavailable("JWKS document has no keys");
   const entry = { keys: body, fetchedAt: Date.now() };
   keyCache.set(jwksUrl, entry);
+  lastFailure.delete(jwksUrl);
   return entry;
+}
+
+/**
+ * One fetch per URL at a time. A request that joins another request's fetch waits a bounded time:
+ * should the request that started it be cancelled, the runtime cancels continuations of its promise
+ * in other requests, and the joiner then fetches for itself.
+ */
+async function sharedFetch(jwksUrl: string): Promise<CachedKeys> {
+  const running = inFlight.get(jwksUrl);
+  if (!running) {
+    const started = fetchKeys(jwksUrl).finally(() => inFlight.delete(jwksUrl));
+    inFlight.set(jwksUrl, started);
+    return started;
+  }
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const gaveUp = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), FETCH_TIMEOUT_MS + 1_000)));
+  try {
+    return (await Promise.race([running, gaveUp])) ?? (await fetchKeys(jwksUrl));
+  } finally {
+    if (timer !== undefined) clearTimeout(timer);
+  }
+}
+
+/**
+ * The key set to verify with: the cached one while fresh, else a (shared) fetch. When the fetch
+ * fails, or failed within FAILURE_TTL_MS, the last good key set serves on if it is not too old.
+ */
+async function currentKeys(jwksUrl: string, now = Date.now()): Promise<{ keys: CachedKeys; fetchedNow: boolean }> {
+  const cached = keyCache.get(jwksUrl);
+  if (cached && now - cached.fetchedAt <= CACHE_TTL_MS) return { keys: cached, fetchedNow: false };
+  const usable = cached && now - cached.fetchedAt <= MAX_STALE_MS ? cached : undefined;
+  const failedAt = lastFailure.get(jwksUrl);
+  if (failedAt !== undefined && now - failedAt < FAILURE_TTL_MS) {
+    if (usable) return { keys: usable, fetchedNow: false };
+    throw new KeysUnavailable("JWKS fetch failed moments ago");
+  }
+  try {
+    return { keys: await sharedFetch(jwksUrl), fetchedNow: true };
+  } catch (error) {
+    lastFailure.set(jwksUrl, Date.now());
+    if (usable) return { keys: usable, fetchedNow: false };
+    throw error;
+  }
 }
 
 export interface VerifyOptions {
@@ -73,9 +133,7 @@ export async function verifyJwt(token: string, opts: VerifyOptions): Promise<JWT
 }
 
 async function verifyJwtUncached(token: string, opts: VerifyOptions): Promise<JWTPayload> {
-  let cached = keyCache.get(opts.jwksUrl);
-  const stale = !cached || Date.now() - cached.fetchedAt > CACHE_TTL_MS;
-  if (stale) cached = await fetchKeys(opts.jwksUrl);
+  const { keys: cached, fetchedNow } = await currentKeys(opts.jwksUrl);
   const verify = (keys: JSONWebKeySet) =>
     jwtVerify(token, createLocalJWKSet(keys), {
       algorithms: (opts.algorithms ?? ALLOWED_ALGORITHMS).filter((alg) => ALLOWED_ALGORITHMS.includes(alg)),
@@ -85,13 +143,13 @@ async function verifyJwtUncached(token: string, opts: VerifyOptions): Promise<JW
       requiredClaims: ["exp", ...(opts.requiredClaims ?? [])],
     });
   try {
-    return (await verify(cached!.keys)).payload;
+    return (await verify(cached.keys)).payload;
   } catch (error) {
     // A key set fetched for this very call is as new as a refetch would be.
-    if (error instanceof errors.JWKSNoMatchingKey && !stale && unknownKidRefetchAllowed(opts.jwksUrl)) {
+    if (error instanceof errors.JWKSNoMatchingKey && !fetchedNow && unknownKidRefetchAllowed(opts.jwksUrl)) {
       lastUnknownKidRefetch.set(opts.jwksUrl, Date.now());
       try {
-        return (await verify((await fetchKeys(opts.jwksUrl)).keys)).payload;
+        return (await verify((await sharedFetch(opts.jwksUrl)).keys)).payload;
       } catch (retryError) {
         throw toTokenInvalid(retryError);
       }
@@ -120,4 +178,11 @@ export function clearJwksCache(): void {
   keyCache.clear();
   verified.clear();
   lastUnknownKidRefetch.clear();
+  lastFailure.clear();
+}
+
+/** Test hook: make every cached key set due for refresh, as if its ten minutes had passed. */
+export function expireJwksCache(): void {
+  for (const entry of keyCache.values()) entry.fetchedAt = Date.now() - CACHE_TTL_MS - 1;
+  verified.clear();
 }

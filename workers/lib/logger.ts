@@ -11,8 +11,12 @@ export interface Logger {
   with(fields: LogFields): Logger;
 }
 
+// Fields this module itself produces (describeError) whose names the filter would catch: a SQLSTATE
+// ("code") and a constraint name are what an operator needs, and never carry values.
+const SAFE_KEYS = new Set(["db_code", "db_constraint"]);
+
 function clean(fields: LogFields): LogFields {
-  return Object.fromEntries(Object.entries(fields).filter(([k, v]) => v !== undefined && !FORBIDDEN_KEY.test(k)));
+  return Object.fromEntries(Object.entries(fields).filter(([k, v]) => v !== undefined && (SAFE_KEYS.has(k) || !FORBIDDEN_KEY.test(k))));
 }
 
 export function createLogger(base: LogFields = {}): Logger {

@@ -74,7 +74,7 @@ export async function handleVendorEvent(ctx: IngestContext, event: VendorEventMe
   }
   const normalizer = NORMALIZERS[event.vendor];
   if (!normalizer.maps(event.object_type)) {
-    await recordWebhookEvent(ctx.db, event, key);
+    await recordWebhookEvent(ctx.db, event, key, connection.userId);
     log.info("vendor_event_recorded_unmapped");
     return;
   }
@@ -82,7 +82,7 @@ export async function handleVendorEvent(ctx: IngestContext, event: VendorEventMe
     ctx,
     connection,
     (tx, api) => normalizer.applyEvent(tx, api, connection.userId, event),
-    (tx) => recordWebhookEvent(tx, event, key),
+    (tx) => recordWebhookEvent(tx, event, key, connection.userId),
   );
   ctx.recompute.add(connection.userId, dates, event.traceparent);
   log.info("vendor_event_applied", { dates: dates.length });

@@ -4,13 +4,9 @@
 import { and, eq } from "drizzle-orm";
 import { webhookEvents } from "../../db/schema";
 import type { Database } from "../lib/db";
+import { sha256Hex } from "../lib/one-time-codes";
 import type { VendorEventMessage } from "../lib/messages";
 import type { Tx } from "./store";
-
-async function sha256Hex(text: string): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)));
-  return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
-}
 
 /** Without the raw body (a replayed or oversized event), the identifying fields stand in for it. */
 export async function webhookEventKey(event: VendorEventMessage): Promise<string> {
@@ -39,9 +35,10 @@ export async function isWebhookEventRecorded(db: Database, event: VendorEventMes
   return rows.length > 0;
 }
 
-export async function recordWebhookEvent(tx: Tx | Database, event: VendorEventMessage, key: string): Promise<void> {
+/** `userId` is the hub user the delivery was processed for: export and erasure find it by that. */
+export async function recordWebhookEvent(tx: Tx | Database, event: VendorEventMessage, key: string, userId: string): Promise<void> {
   await tx
     .insert(webhookEvents)
-    .values({ vendor: event.vendor, eventKey: key, vendorUserId: event.vendor_user_id, body: recordedBody(event) })
+    .values({ vendor: event.vendor, eventKey: key, vendorUserId: event.vendor_user_id, userId, body: recordedBody(event) })
     .onConflictDoNothing();
 }

@@ -33,11 +33,14 @@ export const EXPORT_SECTIONS: readonly Section[] = [
   },
   { key: "sleep_sessions", sql: rowsOf("sleep_sessions", "date, start_at") },
   { key: "vendor_records", sql: rowsOf("vendor_records", "vendor, object_type, object_id") },
+  // Deliveries processed for the user (user_id), also of accounts since disconnected, and any of a
+  // connected account recorded before user_id existed.
   {
     key: "webhook_events",
-    sql: `SELECT to_jsonb(w)::text AS j FROM webhook_events w
-          WHERE (vendor, vendor_user_id) IN (${OWN_VENDOR_IDS}) ORDER BY received_at, id`,
+    sql: `SELECT (to_jsonb(w) - 'user_id')::text AS j FROM webhook_events w
+          WHERE user_id = $1 OR (vendor, vendor_user_id) IN (${OWN_VENDOR_IDS}) ORDER BY received_at, id`,
   },
+  { key: "dead_letters", sql: rowsOf("dead_letters", "received_at, id") },
 ];
 
 function rowsOf(table: string, order: string): string {

@@ -28,6 +28,8 @@ export const RETENTION_POLICY: readonly RetentionRule[] = [
   { table: "readiness_snapshots", column: "date", keep: "1 year" },
   // Unused OAuth states are worthless once expired; a day's grace keeps them for debugging a flow.
   { table: "oauth_states", column: "expires_at", keep: "1 day" },
+  // Consents nobody completed within ten minutes: their tokens were never attached to anyone.
+  { table: "pending_connections", column: "expires_at", keep: "1 day" },
 ];
 
 const DELETE_BATCH = 5_000;

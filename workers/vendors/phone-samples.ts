@@ -1,6 +1,7 @@
 // Phone uploads (Apple Health, Health Connect): the `POST /v1/me/samples` body and daily aggregation.
 import { z } from "zod";
 import { appleHealth } from "./apple-health";
+import { acceptedInstants, instantOutOfRange } from "../lib/accepted-times";
 import { addDays, localDate, toUtcIso } from "../lib/calendar";
 import { healthConnect } from "./health-connect";
 import type { HrvDay, PhoneSource, PhoneSourceProfile, SleepDay } from "./types";
@@ -30,6 +31,11 @@ const phoneSampleInput = z
     z.object({ ...common, type: z.literal("sleep_stage"), value: absent, stage: z.enum(SLEEP_STAGES) }),
   ])
   .superRefine((sample, ctx) => {
+    const window = acceptedInstants();
+    for (const field of ["start", "end"] as const) {
+      const outside = instantOutOfRange(Date.parse(sample[field]), window);
+      if (outside) ctx.addIssue({ code: "custom", path: [field], message: `${field} ${outside}` });
+    }
     const span = Date.parse(sample.end) - Date.parse(sample.start);
     if (span < 0) ctx.addIssue({ code: "custom", path: ["end"], message: "end is before start" });
     if (span > MAX_SAMPLE_SPAN_MS) ctx.addIssue({ code: "custom", path: ["end"], message: "sample spans more than 24 hours" });
