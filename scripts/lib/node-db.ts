@@ -3,7 +3,7 @@ import { neonConfig, Pool } from "@neondatabase/serverless";
 import ws from "ws";
 import type { SqlRunner } from "../../db/migrate";
 
-export function nodePool(databaseUrl: string, wsProxy?: string): Pool {
+export function nodePool(databaseUrl: string, wsProxy?: string, max = 4): Pool {
   neonConfig.webSocketConstructor = ws;
   if (wsProxy) {
     neonConfig.wsProxy = (host, port) => `${wsProxy}/v2?address=${host}:${port}`;
@@ -11,7 +11,7 @@ export function nodePool(databaseUrl: string, wsProxy?: string): Pool {
     neonConfig.pipelineTLS = false;
     neonConfig.pipelineConnect = false; // required with scram auth
   }
-  return new Pool({ connectionString: databaseUrl, max: 4 });
+  return new Pool({ connectionString: databaseUrl, max });
 }
 
 /** A SqlRunner on one pooled client, so BEGIN/COMMIT and advisory locks stay on one session. */

@@ -7,13 +7,19 @@ import { readMigrations } from "./migrations";
 import { nodePool, withRunner } from "./node-db";
 import { startEmbeddedPostgres } from "./embedded-postgres";
 import { postgresBinDir, startPostgres, type PostgresCluster } from "./postgres";
+import { newStackFaults, type StackFaults } from "./faults";
+import { startNeonHttp, type NeonHttpStandIn } from "./neon-http";
 import { startWsProxy, type WsProxy } from "./ws-proxy";
 import { startSimulators, type Simulators, type SimulatorsOptions } from "../sim/index";
 
 export interface Stack {
   postgres: PostgresCluster;
   proxy: WsProxy;
+  /** Neon's SQL-over-HTTP endpoint, locally (scripts/lib/neon-http.ts). */
+  neonHttp: NeonHttpStandIn;
   sims: Simulators;
+  /** Run-time latency and fault control (scripts/lib/faults.ts). */
+  faults: StackFaults;
   /** Worker vars and secrets pointing at this stack (the contract's names). */
   vars: Record<string, string>;
   stop(): Promise<void>;
@@ -62,12 +68,15 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     postgres = await startEmbeddedPostgres({ dataDir: opts.dataDir, port: opts.pgPort });
   }
   let proxy: WsProxy | undefined;
+  let neonHttp: NeonHttpStandIn | undefined;
   let sims: Simulators | undefined;
+  const faults = newStackFaults();
   const secrets = { ...newSecrets(), ...opts.secrets };
   const ouraClient = { clientId: "hub-oura-client", clientSecret: secrets.OURA_CLIENT_SECRET };
   const whoopClient = { clientId: "hub-whoop-client", clientSecret: secrets.WHOOP_CLIENT_SECRET };
   try {
-    proxy = await startWsProxy();
+    proxy = await startWsProxy(0, faults.postgres);
+    neonHttp = await startNeonHttp(proxy.address);
     sims = await startSimulators({ ...opts.simulators, oura: ouraClient, whoop: whoopClient });
     const pool = nodePool(postgres.url, proxy.address);
     try {
@@ -77,6 +86,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     }
   } catch (error) {
     await sims?.stop();
+    await neonHttp?.close();
     await proxy?.close();
     postgres.stop();
     throw error;
@@ -84,19 +94,24 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   const vars: Record<string, string> = {
     DATABASE_URL: postgres.url,
     DB_WS_PROXY: proxy.address,
+    DB_HTTP_PROXY: neonHttp.address,
     ...sims.env,
     OURA_WEBHOOK_VERIFICATION_TOKEN: secrets.OURA_WEBHOOK_VERIFICATION_TOKEN,
     OURA_REVOKE_URL: `${sims.oura.url}/oauth/revoke`,
     TOKEN_ENCRYPTION_KEYS: secrets.TOKEN_ENCRYPTION_KEYS,
   };
   const started = sims;
+  const standIn = neonHttp;
   return {
     postgres,
     proxy,
+    neonHttp: standIn,
     sims: started,
+    faults,
     vars,
     stop: async () => {
       await started.stop();
+      await standIn.close();
       await proxy.close();
       postgres.stop();
     },

@@ -1,7 +1,10 @@
 // WebSocket→TCP proxy that lets @neondatabase/serverless (which speaks Postgres over WebSockets)
 // reach a local Postgres: ws://127.0.0.1:PORT/v2?address=host:port. Local dev and tests only.
+// With a FaultLink it also plays the network between a Worker and Neon: added round-trip time,
+// refused connections, dropped sessions and outages (scripts/lib/faults.ts).
 import { connect } from "node:net";
 import { WebSocketServer } from "ws";
+import { OrderedDelay, type FaultLink } from "./faults";
 
 export interface WsProxy {
   port: number;
@@ -10,7 +13,7 @@ export interface WsProxy {
   close(): Promise<void>;
 }
 
-export function startWsProxy(port = 0): Promise<WsProxy> {
+export function startWsProxy(port = 0, link?: FaultLink): Promise<WsProxy> {
   return new Promise((resolvePromise, reject) => {
     const server = new WebSocketServer({ host: "127.0.0.1", port });
     server.on("error", reject);
@@ -22,13 +25,31 @@ export function startWsProxy(port = 0): Promise<WsProxy> {
         socket.close(1008, "loopback targets only");
         return;
       }
+      if (link && !link.admit()) {
+        // As an unreachable server looks to the driver: the socket closes before Postgres answers.
+        socket.terminate();
+        return;
+      }
       const tcp = connect(Number(targetPort), host);
       tcp.setNoDelay(true);
-      tcp.on("data", (chunk) => socket.readyState === socket.OPEN && socket.send(chunk));
-      tcp.on("close", () => socket.close());
+      const halfTrip = () => (link ? link.roundTripMs() / 2 : 0);
+      const toClient = new OrderedDelay(halfTrip);
+      const toServer = new OrderedDelay(halfTrip);
+      const untrack = link?.track(() => {
+        tcp.destroy();
+        socket.terminate();
+      });
+      tcp.on("data", (chunk) => toClient.push(() => socket.readyState === socket.OPEN && socket.send(chunk)));
+      tcp.on("close", () => {
+        untrack?.();
+        toClient.push(() => socket.close());
+      });
       tcp.on("error", () => socket.close());
-      socket.on("message", (data) => tcp.write(data as Buffer));
-      socket.on("close", () => tcp.destroy());
+      socket.on("message", (data) => toServer.push(() => tcp.writable && tcp.write(data as Buffer)));
+      socket.on("close", () => {
+        untrack?.();
+        tcp.destroy();
+      });
       socket.on("error", () => tcp.destroy());
     });
     server.on("listening", () => {

@@ -5,6 +5,7 @@
 // offers Node-only checks to workerd tests (POST /validate/openapi).
 import { listen, readJson, Router, sendJson, type RunningServer } from "./http";
 import type { Simulators } from "./index";
+import type { StackFaults } from "../lib/faults";
 import { validateOpenApi } from "./openapi-check";
 
 type Target = "oura" | "whoop" | "idp" | "oura-network" | "whoop-network";
@@ -24,8 +25,24 @@ const READABLE: Record<"oura" | "whoop" | "idp", readonly string[]> = {
   idp: ["requests", "kids", "url", "issuer", "jwksUrl"],
 };
 
-export async function startControl(sims: Simulators, port = 0): Promise<RunningServer> {
+export async function startControl(sims: Simulators, port = 0, faults?: StackFaults): Promise<RunningServer> {
   const router = new Router();
+  // The database link's faults (scripts/lib/faults.ts): POST /faults/postgres/{set|outage|restore|refuse|dropLive|clear|stats}.
+  router.on("POST", "/faults/postgres/:action", async ({ req, res, params }) => {
+    const link = faults?.postgres;
+    const args = (await readJson(req)) as { latencyMs?: [number, number]; seconds?: number; on?: boolean };
+    if (!link) return sendJson(res, 400, { error: "no fault link" });
+    switch (params.action) {
+      case "set": return sendJson(res, 200, { result: link.set({ ...(args.latencyMs ? { latencyMs: args.latencyMs } : {}) }) });
+      case "outage": return sendJson(res, 200, { result: link.outage(Number(args.seconds ?? 0)) });
+      case "restore": return sendJson(res, 200, { result: link.restore() });
+      case "refuse": return sendJson(res, 200, { result: link.refuse(Boolean(args.on)) });
+      case "dropLive": return sendJson(res, 200, { result: link.dropLive() });
+      case "clear": return sendJson(res, 200, { result: link.clear() });
+      case "stats": return sendJson(res, 200, { result: link.stats() });
+      default: return sendJson(res, 400, { error: "unknown action" });
+    }
+  });
   router.on("POST", "/call", async ({ req, res }) => {
     const body = (await readJson(req)) as { target?: Target; method?: string; args?: unknown[] };
     const target = body.target && Object.hasOwn(CALLABLE, body.target) ? body.target : undefined;

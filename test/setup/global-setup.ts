@@ -20,7 +20,7 @@ export default async function setup(project: TestProject) {
     // reachable from the simulators: subscriptions are created without it (the handshake route has its own tests).
     simulators: { verifyOuraCallbacks: false },
   });
-  const control = await startControl(stack.sims);
+  const control = await startControl(stack.sims, 0, stack.faults);
   // SIM_CONTROL_URL is a test-only binding: the simulators' control channel (scripts/sim/control.ts).
   project.provide("workerVars", { ...stack.vars, SIM_CONTROL_URL: control.url });
   return async () => {

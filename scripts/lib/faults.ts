@@ -1,0 +1,142 @@
+// Run-time fault and latency control for a link the hub talks over (local dev, tests, load and chaos
+// runs only). The Postgres link is shared by the WebSocket proxy (the Neon driver's sessions) and the
+// Neon HTTP stand-in (one-shot statements), so one call puts the database "far away" or takes it down
+// for every path at once.
+//
+// Latency is per round trip: a proxy delays each direction by half of a sampled round trip, keeping
+// the order of the bytes; the HTTP stand-in waits one sampled round trip per request.
+
+export interface LinkSettings {
+  /** Added round-trip time, sampled uniformly from [min, max] ms per exchange. */
+  latencyMs: [number, number];
+  /** Refuse new connections (existing ones keep working). */
+  refuse: boolean;
+}
+
+export interface LinkStats {
+  /** Connections (or HTTP requests, for the stand-in) let through. */
+  opened: number;
+  /** Connections refused: `refuse` or an outage. */
+  refused: number;
+  /** Live connections closed by `dropLive` or an outage. */
+  dropped: number;
+  /** Epoch ms until which the link is down (0: up). */
+  downUntil: number;
+  latencyMs: [number, number];
+  refuse: boolean;
+}
+
+const NO_LATENCY: [number, number] = [0, 0];
+
+export class FaultLink {
+  private settings: LinkSettings = { latencyMs: NO_LATENCY, refuse: false };
+  private downUntil = 0;
+  private readonly live = new Set<() => void>();
+  private counts = { opened: 0, refused: 0, dropped: 0 };
+
+  constructor(readonly name: string) {}
+
+  set(patch: Partial<LinkSettings>): LinkStats {
+    if (patch.latencyMs) {
+      const [min, max] = patch.latencyMs;
+      if (!(min >= 0 && max >= min)) throw new Error(`${this.name}: latencyMs must be [min, max] with 0 <= min <= max`);
+    }
+    this.settings = { ...this.settings, ...patch };
+    return this.stats();
+  }
+
+  /** Refuses new connections for `seconds` and drops the live ones now: the server is gone. */
+  outage(seconds: number): LinkStats {
+    this.downUntil = Date.now() + Math.max(0, seconds) * 1000;
+    this.dropLive();
+    return this.stats();
+  }
+
+  /** Ends the outage early. */
+  restore(): LinkStats {
+    this.downUntil = 0;
+    return this.stats();
+  }
+
+  refuse(on: boolean): LinkStats {
+    return this.set({ refuse: on });
+  }
+
+  /** Closes every live connection, as a server restart or a network cut would. */
+  dropLive(): LinkStats {
+    for (const close of [...this.live]) {
+      close();
+      this.counts.dropped++;
+    }
+    this.live.clear();
+    return this.stats();
+  }
+
+  /** Back to a plain, fast, healthy link (counters kept). */
+  clear(): LinkStats {
+    this.settings = { latencyMs: NO_LATENCY, refuse: false };
+    this.downUntil = 0;
+    return this.stats();
+  }
+
+  resetCounters(): LinkStats {
+    this.counts = { opened: 0, refused: 0, dropped: 0 };
+    return this.stats();
+  }
+
+  /** Whether a new connection may open now; counts it either way. */
+  admit(): boolean {
+    if (this.settings.refuse || Date.now() < this.downUntil) {
+      this.counts.refused++;
+      return false;
+    }
+    this.counts.opened++;
+    return true;
+  }
+
+  /** Registers a live connection's closer; call the returned function when it ends by itself. */
+  track(close: () => void): () => void {
+    this.live.add(close);
+    return () => this.live.delete(close);
+  }
+
+  /** One sampled round trip, in ms. */
+  roundTripMs(): number {
+    const [min, max] = this.settings.latencyMs;
+    return max <= 0 ? 0 : min + Math.random() * (max - min);
+  }
+
+  stats(): LinkStats {
+    return { ...this.counts, downUntil: this.downUntil > Date.now() ? this.downUntil : 0, ...this.settings, latencyMs: [...this.settings.latencyMs] };
+  }
+}
+
+/**
+ * Delivers chunks after a delay without reordering them: a chunk never overtakes the one before it,
+ * whatever the jitter (a TCP stream's bytes arrive in order however long each took).
+ */
+export class OrderedDelay {
+  private lastAt = 0;
+
+  constructor(private readonly delayMs: () => number) {}
+
+  push(deliver: () => void): void {
+    const delay = this.delayMs();
+    if (delay <= 0 && this.lastAt <= Date.now()) {
+      deliver();
+      return;
+    }
+    const at = Math.max(Date.now() + delay, this.lastAt);
+    this.lastAt = at;
+    setTimeout(deliver, at - Date.now());
+  }
+}
+
+export interface StackFaults {
+  /** The database link: WebSocket proxy sessions and Neon HTTP stand-in requests alike. */
+  postgres: FaultLink;
+}
+
+export function newStackFaults(): StackFaults {
+  return { postgres: new FaultLink("postgres") };
+}
