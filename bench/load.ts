@@ -2,7 +2,7 @@
 // virtual athlete's session opens the live readiness socket and reads the profile, today's score, a
 // month of history, a week of sleep and a month of HRV, uploads last night's phone samples, and
 // holds the socket to the session's end; its vendor sends the webhooks of the night it synced.
-// The same schedule runs against a bare Worker first, then against the hub; then each route alone.
+// Each route is first measured alone; then the same schedule runs against a bare Worker, then the hub.
 //
 //   npm run load [-- --quick] [--athletes 1000] [--session-seconds 40] [--threads 2] [--no-latency]
 //                [--no-bare] [--no-costs] [--wait-quiet 30] [--postgres-auth password|scram]
@@ -105,6 +105,18 @@ async function main(): Promise<void> {
       ].join("\n"),
     );
 
+    // Costs first, on an idle hub: after a profile that overloaded it, its backlog would be charged to them.
+    if (!args["no-costs"]) {
+      const costs: RouteCost[] = [];
+      for (const route of ROUTES.filter((r) => !r.startsWith("WS"))) {
+        const cost = await routeCost(h.hub, h.pool, { route, expect: HUB_EXPECT[route], athletes, today, secrets, rate: COST_RATE, seconds: COST_SECONDS });
+        if (cost) costs.push(cost);
+      }
+      report.record("costs", costs);
+      report.print([`### Each route alone (evenly paced at ${COST_RATE}/s for ${COST_SECONDS} s; CPU until the hub is idle again)`, costsTable(costs)].join("\n\n"));
+      const costFailures = costs.flatMap((cost) => Object.entries(cost.failures.examples).map(([kind, example]) => `- ${cost.route} alone, ${kind}: ${example}`));
+      if (costFailures.length) report.print(["Failure examples:", ...costFailures].join("\n"));
+    }
     const runs: ProfileRun[] = [];
     const linkOpened = () => h.stack.faults.postgres.stats().opened;
     const common = { plan, athletes, threads: THREADS, today, secrets, hold, pool: h.pool, drainTimeoutMs: 120_000, linkOpened };
@@ -132,17 +144,6 @@ async function main(): Promise<void> {
     const examples = failureExamples(runs);
     if (examples.length) report.print(["Failure examples (first of each class per route):", ...examples].join("\n"));
 
-    if (!args["no-costs"]) {
-      const costs: RouteCost[] = [];
-      for (const route of ROUTES.filter((r) => !r.startsWith("WS"))) {
-        const cost = await routeCost(h.hub, h.pool, { route, expect: HUB_EXPECT[route], athletes, today, secrets, rate: COST_RATE, seconds: COST_SECONDS });
-        if (cost) costs.push(cost);
-      }
-      report.record("costs", costs);
-      report.print([`### Each route alone (evenly paced at ${COST_RATE}/s for ${COST_SECONDS} s; CPU until the hub is idle again)`, costsTable(costs)].join("\n\n"));
-      const costFailures = costs.flatMap((cost) => Object.entries(cost.failures.examples).map(([kind, example]) => `- ${cost.route} alone, ${kind}: ${example}`));
-      if (costFailures.length) report.print(["Failure examples:", ...costFailures].join("\n"));
-    }
   } finally {
     await bare.dispose().catch(() => undefined);
     await h.stop();

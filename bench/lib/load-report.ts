@@ -66,10 +66,10 @@ export function targetsTable(hub: ProfileRun): string {
 
 export function timelineTable(run: ProfileRun): string {
   return table(
-    ["t s", "athletes", "sockets", "in flight", "answers/s", "failed", "p95 ms", "workerd cores", "Postgres cores", "Postgres connections", "other load"],
+    ["t s", "athletes", "sockets", "in flight", "answers/s", "failed", "p95 ms", "workerd cores", "Postgres cores", "Node cores (load, link, simulators)", "Postgres connections", "other load"],
     run.timeline.map((row) => [
       row.atS, row.athletes, row.openSockets, row.inFlight, fmt(row.answeredPerS), row.failed, fmt(row.p95Ms),
-      fmt(row.workerCores), fmt(row.postgresCores), row.postgresConnections ?? "–", fmt(row.otherCores),
+      fmt(row.workerCores), fmt(row.postgresCores), fmt(row.nodeCores), row.postgresConnections ?? "–", fmt(row.otherCores),
     ]),
   );
 }

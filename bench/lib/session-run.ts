@@ -5,7 +5,7 @@
 import { Worker } from "node:worker_threads";
 import type { Pool } from "@neondatabase/serverless";
 import { splitFailures, type FailureSplit } from "./failures";
-import { startCpuWindow, waitUntilQuiet } from "./process-cpu";
+import { cpuSeconds, startCpuWindow, waitUntilQuiet } from "./process-cpu";
 import { fmt, summarize, type LatencySummary } from "./stats";
 import { ROUTES, type AthleteSpec, type LiveSocketOutcome, type RouteName, type SessionJob, type SessionPlan, type ThreadMessage, type ThreadOutcome, type ThreadProgress } from "./session-types";
 import type { RunningWorker } from "./workers";
@@ -42,6 +42,8 @@ export interface TimelineRow {
   workerCores: number;
   postgresCores: number;
   postgresConnections: number | null;
+  /** This Node process: the session threads, the database link and Neon stand-in, the simulators. */
+  nodeCores: number;
   otherCores: number;
 }
 
@@ -121,6 +123,7 @@ class Watch {
   readonly rows: TimelineRow[] = [];
   #pending: ThreadProgress[] = [];
   #cpu: () => ReturnType<ReturnType<typeof startCpuWindow>>;
+  #nodeCpuS = cpuSeconds(process.pid);
   constructor(private readonly worker: RunningWorker, private readonly pool: Pool, private readonly threads: number) {
     this.#cpu = startCpuWindow(worker.pid);
   }
@@ -135,6 +138,9 @@ class Watch {
     this.#pending = [];
     const cpu = this.#cpu();
     this.#cpu = startCpuWindow(this.worker.pid);
+    const nodeCpuS = cpuSeconds(process.pid);
+    const nodeCores = (nodeCpuS - this.#nodeCpuS) / cpu.wallS;
+    this.#nodeCpuS = nodeCpuS;
     const latencies = Float64Array.from(parts.flatMap((p) => [...p.latenciesMs]));
     const sum = (key: "activeSessions" | "openSockets" | "inFlight" | "answered" | "failed") => parts.reduce((n, p) => n + p[key], 0);
     const row: TimelineRow = {
@@ -148,13 +154,14 @@ class Watch {
       workerCores: cpu.cpuS / cpu.wallS,
       postgresCores: cpu.postgresCpuS / cpu.wallS,
       postgresConnections: await openConnections(this.pool),
+      nodeCores,
       otherCores: cpu.otherBusyCores,
     };
     this.rows.push(row);
     console.log(
       `  ${this.worker.name} t=${row.atS}s athletes=${row.athletes} sockets=${row.openSockets} in-flight=${row.inFlight} ` +
         `answers/s=${fmt(row.answeredPerS)} failed=${row.failed} p95=${fmt(row.p95Ms)}ms workerd=${fmt(row.workerCores)} ` +
-        `postgres=${fmt(row.postgresCores)} cores, pg connections=${row.postgresConnections ?? "?"}, other load=${fmt(row.otherCores)}`,
+        `postgres=${fmt(row.postgresCores)} node=${fmt(row.nodeCores)} cores, pg connections=${row.postgresConnections ?? "?"}, other load=${fmt(row.otherCores)}`,
     );
   }
 }
