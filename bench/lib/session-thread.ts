@@ -95,7 +95,9 @@ function openLive(session: SessionPlan, scheduledAt: number): void {
     settle(route, scheduledAt, status, detail);
   };
   sockets.set(session.index, socket);
+  let opened = false;
   socket.on("open", () => {
+    opened = true;
     live.opened++;
     once(101);
   });
@@ -111,7 +113,7 @@ function openLive(session: SessionPlan, scheduledAt: number): void {
   socket.on("message", () => live.messages++);
   socket.on("error", (error) => once(null, { error: error.message }));
   socket.on("close", () => {
-    if (sockets.get(session.index) === socket && settled && performance.now() < runStart + session.endMs) live.closedEarly++;
+    if (sockets.get(session.index) === socket && opened && performance.now() < runStart + session.endMs) live.closedEarly++;
     sockets.delete(session.index);
   });
 }
