@@ -2,7 +2,7 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { HTTPException } from "hono/http-exception";
 import { ConfigError, loadConfig } from "./env";
-import { openDb, type DbHandle } from "./lib/db";
+import { DATABASE_RETRY_AFTER_S, isDatabaseUnavailable, openDb, type DbHandle } from "./lib/db";
 import { ApiError, errorBody, statusToCode } from "./lib/errors";
 import { createLogger, describeError } from "./lib/logger";
 import type { AppEnv } from "./lib/context";
@@ -89,6 +89,11 @@ export function createApp(): OpenAPIHono<AppEnv> {
     if (described.db_code === "23503" && String(described.db_constraint ?? "").endsWith("_user_id_fkey")) {
       log.warn("user_gone_during_request", { path: c.req.path });
       return c.json(errorBody("CONFLICT", "the account no longer exists", requestId), 409);
+    }
+    if (isDatabaseUnavailable(error)) {
+      log.warn("database_unavailable", { path: c.req.path, ...described });
+      c.header("retry-after", String(DATABASE_RETRY_AFTER_S));
+      return c.json(errorBody("DATABASE_UNAVAILABLE", "the database is unavailable; retry later", requestId), 503);
     }
     log.error("unhandled_error", { path: c.req.path, ...described });
     return c.json(errorBody("INTERNAL", "internal error", requestId), 500);

@@ -18,6 +18,10 @@ const url = z.url();
 export const envSchema = z.object({
   DATABASE_URL: required,
   DB_WS_PROXY: z.string().regex(/^[\w.-]+:\d+$/, "host:port").optional(),
+  // Local only: the Neon SQL-over-HTTP stand-in (scripts/lib/neon-http.ts); production derives it.
+  DB_HTTP_PROXY: z.string().regex(/^[\w.-]+:\d+$/, "host:port").optional(),
+  // Budget for one statement (and for opening a session); past it the request answers 503.
+  DB_TIMEOUT_MS: z.coerce.number().int().min(100).max(30_000).default(2_500),
   OURA_CLIENT_ID: required,
   OURA_CLIENT_SECRET: required,
   OURA_WEBHOOK_VERIFICATION_TOKEN: required,

@@ -113,30 +113,49 @@ export class FaultLink {
 
 /**
  * Delivers chunks after a delay without reordering them: a chunk never overtakes the one before it,
- * whatever the jitter (a TCP stream's bytes arrive in order however long each took).
+ * whatever the jitter (a TCP stream's bytes arrive in order however long each took). One timer drains
+ * the queue in order; separate timers per chunk could fire out of order at equal due times.
  */
 export class OrderedDelay {
-  private lastAt = 0;
+  private readonly queue: { at: number; deliver: () => void }[] = [];
+  private timer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(private readonly delayMs: () => number) {}
 
   push(deliver: () => void): void {
     const delay = this.delayMs();
-    if (delay <= 0 && this.lastAt <= Date.now()) {
+    if (delay <= 0 && this.queue.length === 0) {
       deliver();
       return;
     }
-    const at = Math.max(Date.now() + delay, this.lastAt);
-    this.lastAt = at;
-    setTimeout(deliver, at - Date.now());
+    const last = this.queue[this.queue.length - 1];
+    this.queue.push({ at: Math.max(Date.now() + delay, last?.at ?? 0), deliver });
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.timer || this.queue.length === 0) return;
+    this.timer = setTimeout(() => this.flush(), Math.max(0, this.queue[0]!.at - Date.now()));
+  }
+
+  private flush(): void {
+    this.timer = undefined;
+    const now = Date.now();
+    while (this.queue.length > 0 && this.queue[0]!.at <= now) this.queue.shift()!.deliver();
+    this.schedule();
   }
 }
 
 export interface StackFaults {
   /** The database link: WebSocket proxy sessions and Neon HTTP stand-in requests alike. */
   postgres: FaultLink;
+  /**
+   * A second, separate path to the same Postgres (its own proxy and stand-in: Stack.isolatedVars),
+   * for a test that takes the database away from itself without failing the tests running beside it.
+   */
+  isolatedPostgres: FaultLink;
 }
 
 export function newStackFaults(): StackFaults {
-  return { postgres: new FaultLink("postgres") };
+  return { postgres: new FaultLink("postgres"), isolatedPostgres: new FaultLink("isolated-postgres") };
 }

@@ -120,14 +120,13 @@ function loopbackDatabase(connectionString: string): boolean {
   }
 }
 
-export async function startNeonHttp(wsProxy: string, opts: { poolSize?: number; port?: number } = {}): Promise<NeonHttpStandIn> {
+export async function startNeonHttp(wsProxy: string, opts: { poolSize?: number; port?: number; verbose?: boolean } = {}): Promise<NeonHttpStandIn> {
   const pools = new Map<string, Pool>();
   const counts = { requests: 0, statements: 0, failures: 0 };
   const poolFor = (connectionString: string) => {
     let pool = pools.get(connectionString);
     if (!pool) {
       pool = nodePool(connectionString, wsProxy, opts.poolSize ?? 20);
-      pool.on("error", () => undefined); // a dropped idle connection is replaced on next use
       pools.set(connectionString, pool);
     }
     return pool;
@@ -156,7 +155,8 @@ export async function startNeonHttp(wsProxy: string, opts: { poolSize?: number; 
         return send(res, 400, { message: error.message, ...fields });
       }
       // The database could not be reached (outage, refused or dropped connection): as Neon's proxy
-      // answers when the compute is unreachable.
+      // answers when the compute is unreachable. The cause is printed (driver messages carry no values).
+      if (opts.verbose ?? true) console.warn(`[neon-http] 503: ${(error as Error).message?.slice(0, 160)}`);
       send(res, 503, { message: "could not reach the database" });
     }
   };

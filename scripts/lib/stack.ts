@@ -20,6 +20,8 @@ export interface Stack {
   sims: Simulators;
   /** Run-time latency and fault control (scripts/lib/faults.ts). */
   faults: StackFaults;
+  /** DB_WS_PROXY and DB_HTTP_PROXY of the path behind `faults.isolatedPostgres`. */
+  isolatedVars: { DB_WS_PROXY: string; DB_HTTP_PROXY: string };
   /** Worker vars and secrets pointing at this stack (the contract's names). */
   vars: Record<string, string>;
   stop(): Promise<void>;
@@ -69,6 +71,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   }
   let proxy: WsProxy | undefined;
   let neonHttp: NeonHttpStandIn | undefined;
+  let isolated: { proxy: WsProxy; neonHttp: NeonHttpStandIn } | undefined;
   let sims: Simulators | undefined;
   const faults = newStackFaults();
   const secrets = { ...newSecrets(), ...opts.secrets };
@@ -77,6 +80,8 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   try {
     proxy = await startWsProxy(0, faults.postgres);
     neonHttp = await startNeonHttp(proxy.address);
+    const isolatedProxy = await startWsProxy(0, faults.isolatedPostgres);
+    isolated = { proxy: isolatedProxy, neonHttp: await startNeonHttp(isolatedProxy.address) };
     sims = await startSimulators({ ...opts.simulators, oura: ouraClient, whoop: whoopClient });
     const pool = nodePool(postgres.url, proxy.address);
     try {
@@ -87,6 +92,8 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   } catch (error) {
     await sims?.stop();
     await neonHttp?.close();
+    await isolated?.neonHttp.close();
+    await isolated?.proxy.close();
     await proxy?.close();
     postgres.stop();
     throw error;
@@ -102,16 +109,20 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   };
   const started = sims;
   const standIn = neonHttp;
+  const isolatedPath = isolated!;
   return {
     postgres,
     proxy,
     neonHttp: standIn,
     sims: started,
     faults,
+    isolatedVars: { DB_WS_PROXY: isolatedPath.proxy.address, DB_HTTP_PROXY: isolatedPath.neonHttp.address },
     vars,
     stop: async () => {
       await started.stop();
       await standIn.close();
+      await isolatedPath.neonHttp.close();
+      await isolatedPath.proxy.close();
       await proxy.close();
       postgres.stop();
     },

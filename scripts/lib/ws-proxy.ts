@@ -30,7 +30,8 @@ export function startWsProxy(port = 0, link?: FaultLink): Promise<WsProxy> {
         socket.terminate();
         return;
       }
-      const tcp = connect(Number(targetPort), host);
+      // Postgres listens on 127.0.0.1 only; "localhost" may resolve to ::1 first.
+      const tcp = connect(Number(targetPort), host === "localhost" ? "127.0.0.1" : host);
       tcp.setNoDelay(true);
       const halfTrip = () => (link ? link.roundTripMs() / 2 : 0);
       const toClient = new OrderedDelay(halfTrip);

@@ -27,9 +27,10 @@ const READABLE: Record<"oura" | "whoop" | "idp", readonly string[]> = {
 
 export async function startControl(sims: Simulators, port = 0, faults?: StackFaults): Promise<RunningServer> {
   const router = new Router();
-  // The database link's faults (scripts/lib/faults.ts): POST /faults/postgres/{set|outage|restore|refuse|dropLive|clear|stats}.
-  router.on("POST", "/faults/postgres/:action", async ({ req, res, params }) => {
-    const link = faults?.postgres;
+  // The database links' faults (scripts/lib/faults.ts):
+  // POST /faults/{postgres|isolatedPostgres}/{set|outage|restore|refuse|dropLive|clear|stats}.
+  router.on("POST", "/faults/:link/:action", async ({ req, res, params }) => {
+    const link = params.link === "postgres" || params.link === "isolatedPostgres" ? faults?.[params.link] : undefined;
     const args = (await readJson(req)) as { latencyMs?: [number, number]; seconds?: number; on?: boolean };
     if (!link) return sendJson(res, 400, { error: "no fault link" });
     switch (params.action) {

@@ -22,7 +22,11 @@ export default async function setup(project: TestProject) {
   });
   const control = await startControl(stack.sims, 0, stack.faults);
   // SIM_CONTROL_URL is a test-only binding: the simulators' control channel (scripts/sim/control.ts).
-  project.provide("workerVars", { ...stack.vars, SIM_CONTROL_URL: control.url });
+  // A generous statement budget: a test machine shared with other work must not turn slow answers into
+  // 503s (tests that exercise the budget set their own).
+  project.provide("workerVars", { ...stack.vars, DB_TIMEOUT_MS: "10000", SIM_CONTROL_URL: control.url,
+    // Test-only: the database path that resilience tests take down for themselves alone.
+    ISOLATED_DB_WS_PROXY: stack.isolatedVars.DB_WS_PROXY, ISOLATED_DB_HTTP_PROXY: stack.isolatedVars.DB_HTTP_PROXY });
   return async () => {
     await control.stop();
     await stack.stop();

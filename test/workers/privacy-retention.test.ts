@@ -58,7 +58,7 @@ describe("applyRetention", () => {
       );
     }
 
-    const counts = await applyRetention(handle.db, NOW);
+    const counts = await applyRetention(handle.pool, NOW);
     for (const rule of RETENTION_POLICY) expect(counts, rule.table).toHaveProperty(rule.table);
 
     const remaining = async (table: string, where: string, params: unknown[]) => count(`SELECT * FROM ${table} WHERE ${where}`, params);
@@ -77,7 +77,7 @@ describe("applyRetention", () => {
     expect(await remaining("dead_letters", "message_id = $1", [`${vendorUserId}-kept`])).toBe(1);
 
     // A second run finds nothing more to delete for this user.
-    await applyRetention(handle.db, NOW);
+    await applyRetention(handle.pool, NOW);
     expect(await remaining("sleep_daily", "user_id = $1", [userId])).toBe(1);
   });
 
@@ -91,12 +91,12 @@ describe("applyRetention", () => {
        FROM generate_series(1, 12000) i`,
       [userId],
     );
-    const counts = await applyRetention(handle.db, NOW, RETENTION_POLICY.filter((rule) => rule.table === "phone_samples"));
+    const counts = await applyRetention(handle.pool, NOW, RETENTION_POLICY.filter((rule) => rule.table === "phone_samples"));
     expect(counts.phone_samples).toBeGreaterThanOrEqual(12_000);
     expect(await count("SELECT * FROM phone_samples WHERE user_id = $1", [userId])).toBe(0);
   });
 
   it("refuses a rule naming a column that does not exist rather than silently keeping data", async () => {
-    await expect(applyRetention(handle.db, NOW, [{ table: "sleep_daily", column: "no_such_column", keep: "1 day" }])).rejects.toThrow(/does not exist/);
+    await expect(applyRetention(handle.pool, NOW, [{ table: "sleep_daily", column: "no_such_column", keep: "1 day" }])).rejects.toThrow(/does not exist/);
   });
 });

@@ -211,7 +211,7 @@ describe("reads while Postgres is down", () => {
 
     const uncached = await readiness(user.auth, down, `?date=${addDays(utcToday(), -1)}`);
     expect(uncached.status).toBe(503);
-    expect(((await uncached.json()) as { error: { code: string } }).error.code).toBe("UNAVAILABLE");
+    expect(((await uncached.json()) as { error: { code: string } }).error.code).toBe("DATABASE_UNAVAILABLE");
   });
 
   it("forgets the subject → user link when the user's readiness object is erased", async () => {
@@ -226,6 +226,6 @@ describe("reads while Postgres is down", () => {
     const auth = await bearer(`never-seen-${crypto.randomUUID()}`);
     const res = await readiness(auth, down);
     expect(res.status).toBe(503);
-    expect(((await res.json()) as { error: { code: string } }).error.code).toBe("UNAVAILABLE");
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe("DATABASE_UNAVAILABLE");
   });
 });

@@ -129,3 +129,31 @@ async function grantTokens(authorizeUrl: string, tokenUrl: string, clientId: str
 export async function bearer(sub: string): Promise<Record<string, string>> {
   return { authorization: `Bearer ${await sim.idp.mint({ sub })}` };
 }
+
+export type PostgresLinkAction = "set" | "outage" | "restore" | "refuse" | "dropLive" | "clear" | "stats";
+
+/**
+ * The isolated database path's fault link (scripts/lib/faults.ts): a Worker given `isolatedDatabaseEnv`
+ * reaches Postgres through it, so a test can slow it down or take it away without touching the rest
+ * of the suite.
+ */
+export async function isolatedPostgres(action: PostgresLinkAction, args: { latencyMs?: [number, number]; seconds?: number; on?: boolean } = {}) {
+  const res = await fetch(`${testEnv.SIM_CONTROL_URL}/faults/isolatedPostgres/${action}`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(args),
+  });
+  if (!res.ok) throw new Error(`fault link ${action} failed: ${res.status}`);
+  return ((await res.json()) as { result: { opened: number; refused: number; dropped: number } }).result;
+}
+
+/**
+ * The test env with the database reached through the isolated fault link: the same server under
+ * another host name, which is how the driver (global to the isolate) tells the two paths apart.
+ */
+export function isolatedDatabaseEnv<E extends object>(env: E): E {
+  const vars = env as unknown as Record<string, string>;
+  const url = new URL(vars.DATABASE_URL!);
+  url.hostname = "localhost";
+  return { ...env, DATABASE_URL: url.toString(), DB_WS_PROXY: vars.ISOLATED_DB_WS_PROXY, DB_HTTP_PROXY: vars.ISOLATED_DB_HTTP_PROXY };
+}

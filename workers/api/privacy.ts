@@ -67,7 +67,7 @@ export function registerPrivacyRoutes(app: OpenAPIHono<AppEnv>): void {
     const handle = openDb(c.get("config"));
     const client = await handle.pool.connect().catch(async () => {
       await handle.close();
-      throw new ApiError("UNAVAILABLE", "the database could not be reached; retry");
+      throw new ApiError("DATABASE_UNAVAILABLE", "the database could not be reached; retry", { "retry-after": "5" });
     });
     const log = c.get("log");
     const stream = exportStream(client, user.id, async (error) => {

@@ -195,7 +195,7 @@ async function uncachedReadinessOf(c: Context<AppEnv>, date: string, cached: Rea
   } catch (error) {
     if (cached) return cached;
     c.get("log").error("readiness_read_failed", describeError(error));
-    throw new ApiError("UNAVAILABLE", "readiness temporarily unavailable, retry later", { "retry-after": "30" });
+    throw new ApiError("DATABASE_UNAVAILABLE", "readiness temporarily unavailable, retry later", { "retry-after": "30" });
   }
   if (stored.snapshot) {
     c.executionCtx.waitUntil(readiness.cacheSnapshots([stored.snapshot]).catch(() => undefined));

@@ -18,6 +18,7 @@ export async function consumeInsights(batch: MessageBatch<unknown>, env: Env, co
       db: handle.db,
       maxRetries: INSIGHTS_MAX_RETRIES,
       userIdOf: (body) => body.user_id,
+      laneOf: (body) => body.user_id,
       handle: async (body) => {
         // An impossible date would fail every recompute of the user: refuse the message instead.
         if (!body.dates.every(isCalendarDate)) throw new PermanentError("dates holds an impossible calendar date");

@@ -17,6 +17,7 @@ export const codeToStatus = {
   INTERNAL: 500,
   BAD_GATEWAY: 502,
   UNAVAILABLE: 503,
+  DATABASE_UNAVAILABLE: 503,
 } as const satisfies Record<string, ContentfulStatusCode>;
 
 export type ErrorCode = keyof typeof codeToStatus;

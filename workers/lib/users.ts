@@ -100,7 +100,7 @@ export async function identifyUser(database: () => Database, subject: string, op
     const remembered = await options.memory.recall().catch(() => null);
     if (!remembered) {
       options.log.error("user_lookup_failed", describeError(error));
-      throw new ApiError("UNAVAILABLE", "user directory unavailable, retry later", { "retry-after": "30" });
+      throw new ApiError("DATABASE_UNAVAILABLE", "user directory unavailable, retry later", { "retry-after": "30" });
     }
     options.log.warn("user_identified_from_memory", describeError(error));
     return remembered;

@@ -36,6 +36,8 @@ export async function consumeIngest(
       db: handle.db,
       maxRetries: INGEST_MAX_RETRIES,
       userIdOf: (body) => users.get(body),
+      // One account's events in order: they share its write lock, and a duplicate finds its twin done.
+      laneOf: (body) => (body.kind === "vendor_event" ? `${body.vendor}:${body.vendor_user_id}` : `connection:${body.connection_id}`),
       handle: async (body, mlog) => {
         const mctx = { ...ctx, log: mlog };
         if (body.kind === "vendor_event") await handleVendorEvent(mctx, body);

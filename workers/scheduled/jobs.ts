@@ -17,7 +17,7 @@ export async function runScheduled(cron: string, env: Env, config: Config): Prom
     cron === RECONCILE_CRON
       ? [["reconcile", () => reconcileConnections(handle.db, env, config)]]
       : [
-          ["retention", () => applyRetention(handle.db)],
+          ["retention", () => applyRetention(handle.pool)],
           ["oura_subscriptions", () => renewOuraSubscriptions(handle.db, config)],
         ];
   try {

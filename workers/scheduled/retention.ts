@@ -7,7 +7,6 @@
 // no biometric values, and outlives erasures by design.
 import type { Pool } from "@neondatabase/serverless";
 import type { SqlRunner } from "../../db/migrate";
-import type { Database } from "../lib/db";
 import { createLogger } from "../lib/logger";
 
 export interface RetentionRule {
@@ -36,9 +35,7 @@ const DELETE_BATCH = 5_000;
 type Runner = Pick<SqlRunner, "query">;
 
 /** Applies the policy; resolves with rows deleted per table (and `<table>:chunks` dropped). */
-export async function applyRetention(db: Database, now = new Date(), policy: readonly RetentionRule[] = RETENTION_POLICY): Promise<Record<string, number>> {
-  // drizzle() returns the database with its pool as `$client`; the Database type leaves it out.
-  const pool = (db as Database & { $client: Pool }).$client;
+export async function applyRetention(pool: Pool, now = new Date(), policy: readonly RetentionRule[] = RETENTION_POLICY): Promise<Record<string, number>> {
   const runner: Runner = { query: async (text, params) => (await pool.query(text, params)).rows };
   const counts = await applyRetentionWith(runner, now, policy);
   const log = createLogger({ component: "retention" });
