@@ -1,8 +1,8 @@
-// Users with two years of nightly history in Postgres (sleep_daily and hrv_daily, as the normalize
-// consumer writes them for Oura), for the readiness benchmark.
+// Users with nightly history in Postgres (sleep_daily and hrv_daily, as the normalize consumer
+// writes them for Oura; two years for the readiness benchmark), and their readiness snapshots.
 import type { Pool } from "@neondatabase/serverless";
 import { generateDemoDays, type DemoDay } from "../../scripts/sim/generate";
-import type { DailyReadinessInput } from "../../workers/readiness";
+import { computeReadinessSeries, type DailyReadinessInput } from "../../workers/readiness";
 
 export interface HistoryUser {
   userId: string;
@@ -12,8 +12,8 @@ export interface HistoryUser {
 
 export const HISTORY_DAYS = 730;
 
-export async function seedHistoryUser(pool: Pool, subject: string, endDate: string): Promise<HistoryUser> {
-  const days = generateDemoDays(HISTORY_DAYS, endDate, subject);
+export async function seedHistoryUser(pool: Pool, subject: string, endDate: string, historyDays = HISTORY_DAYS): Promise<HistoryUser> {
+  const days = generateDemoDays(historyDays, endDate, subject);
   const user = await pool.query<{ id: string }>("INSERT INTO users (subject) VALUES ($1) RETURNING id", [subject]);
   const userId = user.rows[0]!.id;
   const column = <K extends keyof DemoDay>(key: K) => days.map((day) => day[key]);
@@ -48,4 +48,16 @@ export function modelInput(user: HistoryUser): DailyReadinessInput[] {
     total_sleep_s: day.total_sleep_s,
     efficiency_pct: day.efficiency_pct,
   }));
+}
+
+/** Stores the readiness of `dates` computed by the model from the user's rows, as the insights consumer would. */
+export async function seedSnapshots(pool: Pool, user: HistoryUser, dates: readonly string[]): Promise<void> {
+  const results = computeReadinessSeries(modelInput(user), dates);
+  const column = <K extends keyof (typeof results)[number]>(key: K) => results.map((result) => result[key]);
+  const asJson = (key: "components" | "baseline") => results.map((result) => JSON.stringify(result[key]));
+  await pool.query(
+    `INSERT INTO readiness_snapshots (user_id, date, score, level, confidence, components, baseline, algorithm_version)
+     SELECT $1, t.* FROM unnest($2::date[], $3::int[], $4::text[], $5::real[], $6::jsonb[], $7::jsonb[], $8::text[]) AS t`,
+    [user.userId, column("date"), column("score"), column("level"), column("confidence"), asJson("components"), asJson("baseline"), column("algorithm_version")],
+  );
 }

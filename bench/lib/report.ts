@@ -1,5 +1,5 @@
 // Printing: Markdown tables (pasted into docs/benchmarks.md as they are) and the raw results as JSON
-// in .bench-out/ (git-ignored) for anyone who wants to recompute a figure.
+// in .bench-out/ or .data/ (both git-ignored) for anyone who wants to recompute a figure.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { formatEnvironment, type BenchEnvironment } from "./environment";
@@ -64,8 +64,9 @@ export class Report {
     this.data[key] = value;
   }
 
-  save(): string {
-    const dir = join(new URL("../../", import.meta.url).pathname, ".bench-out");
+  /** Writes `<name>-<start time>.json` and `.md` under `folder` (relative to the project root). */
+  save(folder = ".bench-out"): string {
+    const dir = join(new URL("../../", import.meta.url).pathname, folder);
     mkdirSync(dir, { recursive: true });
     const stem = join(dir, `${this.name}-${this.env.startedAt.replace(/[:.]/g, "-")}`);
     writeFileSync(`${stem}.json`, JSON.stringify({ environment: this.env, ...this.data }, null, 2));

@@ -108,27 +108,34 @@ export async function startHub(opts: HubOptions): Promise<RunningWorker> {
 
 export const BARE_WORKER_SOURCE = 'export default { fetch() { return new Response("ok"); } };';
 
-export async function startBare(): Promise<RunningWorker> {
+/** A one-script Worker with the hub's compatibility date and flags. */
+function startScript(name: string, script: string, extra: Partial<WorkerOptions> = {}): Promise<RunningWorker> {
   const { workerOptions } = unstable_getMiniflareWorkerOptions(CONFIG_PATH, "");
-  return startInstance("bare", {
+  return startInstance(name, {
     compatibilityDate: workerOptions.compatibilityDate,
     compatibilityFlags: workerOptions.compatibilityFlags,
     modules: true,
-    script: BARE_WORKER_SOURCE,
+    script,
+    ...extra,
   } as WorkerOptions);
+}
+
+export function startBare(): Promise<RunningWorker> {
+  return startScript("bare", BARE_WORKER_SOURCE);
 }
 
 /** The bare Worker plus the one thing every webhook must do: `queue.send` (nobody consumes). */
 export const BARE_QUEUE_WORKER_SOURCE =
   'export default { async fetch(request, env) { await env.QUEUE.send(JSON.parse(await request.text()), { contentType: "json" }); return new Response("ok"); } };';
 
-export async function startBareQueue(): Promise<RunningWorker> {
-  const { workerOptions } = unstable_getMiniflareWorkerOptions(CONFIG_PATH, "");
-  return startInstance("bare-queue", {
-    compatibilityDate: workerOptions.compatibilityDate,
-    compatibilityFlags: workerOptions.compatibilityFlags,
-    modules: true,
-    script: BARE_QUEUE_WORKER_SOURCE,
-    queueProducers: { QUEUE: { queueName: "bare-queue" } },
-  } as WorkerOptions);
+export function startBareQueue(): Promise<RunningWorker> {
+  return startScript("bare-queue", BARE_QUEUE_WORKER_SOURCE, { queueProducers: { QUEUE: { queueName: "bare-queue" } } } as Partial<WorkerOptions>);
+}
+
+/** The bare Worker that also accepts a WebSocket (and holds it open, silent): the floor for app sessions. */
+export const BARE_LIVE_WORKER_SOURCE =
+  'export default { fetch(request) { if (request.headers.get("upgrade") !== "websocket") return new Response("ok"); const [client, server] = Object.values(new WebSocketPair()); server.accept(); return new Response(null, { status: 101, webSocket: client }); } };';
+
+export function startBareLive(): Promise<RunningWorker> {
+  return startScript("bare", BARE_LIVE_WORKER_SOURCE);
 }

@@ -1,20 +1,25 @@
 // A control channel for the simulators: tests running inside workerd cannot call the simulators'
 // methods directly (they live in the Node process that started them), so this loopback HTTP endpoint
-// calls them on the tests' behalf: POST /call {target, method, args} → {result}. It also offers
-// Node-only checks to workerd tests (POST /validate/openapi).
+// calls them on the tests' behalf: POST /call {target, method, args} → {result}. The targets
+// `oura-network` and `whoop-network` are the vendors' latency and fault layers (faults.ts). It also
+// offers Node-only checks to workerd tests (POST /validate/openapi).
 import { listen, readJson, Router, sendJson, type RunningServer } from "./http";
 import type { Simulators } from "./index";
 import type { StackFaults } from "../lib/faults";
 import { validateOpenApi } from "./openapi-check";
 
-type Target = "oura" | "whoop" | "idp";
+type Target = "oura" | "whoop" | "idp" | "oura-network" | "whoop-network";
+
+const NETWORK_METHODS = ["setLatency", "failures", "rateLimit", "slowBodies", "clear", "stats"] as const;
 
 const CALLABLE: Record<Target, readonly string[]> = {
   oura: ["addUser", "putSleep", "deleteSleep", "failNext", "expireAccessTokens", "signedWebhook", "notify", "deliverWebhook"],
   whoop: ["addUser", "putSleep", "putRecovery", "deleteSleep", "deleteRecovery", "failNext", "expireAccessTokens", "signedWebhook", "deliverWebhook"],
   idp: ["mint", "rotateKeys", "setJwksBehaviour"],
+  "oura-network": NETWORK_METHODS,
+  "whoop-network": NETWORK_METHODS,
 };
-const READABLE: Record<Target, readonly string[]> = {
+const READABLE: Record<"oura" | "whoop" | "idp", readonly string[]> = {
   oura: ["requests", "subscriptions", "revokedTokens", "url"],
   whoop: ["requests", "revokedTokens", "url", "apiBase"],
   idp: ["requests", "kids", "url", "issuer", "jwksUrl"],
@@ -41,12 +46,12 @@ export async function startControl(sims: Simulators, port = 0, faults?: StackFau
   });
   router.on("POST", "/call", async ({ req, res }) => {
     const body = (await readJson(req)) as { target?: Target; method?: string; args?: unknown[] };
-    const target = body.target && CALLABLE[body.target] ? body.target : undefined;
+    const target = body.target && Object.hasOwn(CALLABLE, body.target) ? body.target : undefined;
     if (!target || !body.method || !CALLABLE[target].includes(body.method)) {
       sendJson(res, 400, { error: "unknown target or method" });
       return;
     }
-    const object = sims[target] as unknown as Record<string, (...args: unknown[]) => unknown>;
+    const object = targetObject(sims, target) as unknown as Record<string, (...args: unknown[]) => unknown>;
     const result = await object[body.method]!(...(body.args ?? []));
     sendJson(res, 200, { result: result ?? null });
   });
@@ -54,12 +59,18 @@ export async function startControl(sims: Simulators, port = 0, faults?: StackFau
     sendJson(res, 200, await validateOpenApi(await readJson(req)));
   });
   router.on("GET", "/state/:target/:name", ({ res, params }) => {
-    const target = params.target as Target;
-    if (!READABLE[target]?.includes(params.name ?? "")) {
+    const target = params.target as keyof typeof READABLE;
+    if (!Object.hasOwn(READABLE, target) || !READABLE[target].includes(params.name ?? "")) {
       sendJson(res, 400, { error: "unknown state" });
       return;
     }
     sendJson(res, 200, { result: (sims[target] as unknown as Record<string, unknown>)[params.name!] ?? null });
   });
   return listen(router, port);
+}
+
+function targetObject(sims: Simulators, target: Target): object {
+  if (target === "oura-network") return sims.oura.network;
+  if (target === "whoop-network") return sims.whoop.network;
+  return sims[target];
 }

@@ -17,6 +17,7 @@ import {
   type RequestContext,
   type RouteHandler,
 } from "./http";
+import { NetworkFaults } from "./faults";
 import { authorizeHandler, OAuthGrants, tokenHandler, type OAuthClient } from "./oauth";
 
 export interface OuraSimOptions extends OAuthClient {
@@ -85,6 +86,8 @@ export interface OuraSim {
   /** Live subscription objects: a test may change `expiration_time` to exercise renewal. */
   readonly subscriptions: OuraSubscription[];
   readonly revokedTokens: string[];
+  /** Latency, 5xx/429 bursts and slow bodies on every request (faults.ts). */
+  readonly network: NetworkFaults;
 }
 
 const DAY_S = 86_400;
@@ -114,6 +117,7 @@ export async function startOuraSim(options: OuraSimOptions): Promise<OuraSim> {
   const subscriptions = new Map<string, OuraSubscription>();
   const requests: LoggedRequest[] = [];
   const faults = new FaultPlan();
+  const network = new NetworkFaults({ errorBody: (status) => ({ detail: `simulated HTTP ${status}` }) });
   const grants = new OAuthGrants<string>({
     accessTokenTtlSeconds: options.accessTokenTtlSeconds ?? DAY_S,
     tokenPrefix: "oura",
@@ -165,6 +169,7 @@ export async function startOuraSim(options: OuraSimOptions): Promise<OuraSim> {
 
   const router = new Router()
     .onRequest((ctx) => logRequests(requests, ctx))
+    .intercept(network)
     .on(
       "GET",
       "/oauth/authorize",
@@ -321,6 +326,7 @@ export async function startOuraSim(options: OuraSimOptions): Promise<OuraSim> {
       return [...subscriptions.values()];
     },
     revokedTokens: grants.revokedTokens,
+    network,
   };
 }
 

@@ -17,6 +17,7 @@ import {
 } from "./http";
 import { authorizeHandler, OAuthGrants, tokenHandler, type OAuthClient } from "./oauth";
 import type { SignedWebhook } from "./oura";
+import { NetworkFaults } from "./faults";
 
 export interface WhoopSimOptions extends OAuthClient {
   port?: number;
@@ -62,6 +63,8 @@ export interface WhoopSim {
   readonly requests: LoggedRequest[];
   /** Access tokens ended through `DELETE /v2/user/access`, oldest first. */
   readonly revokedTokens: string[];
+  /** Latency, 5xx/429 bursts and slow bodies on every request (faults.ts). */
+  readonly network: NetworkFaults;
 }
 
 const DEFAULT_PAGE_SIZE = 10;
@@ -73,6 +76,10 @@ export async function startWhoopSim(options: WhoopSimOptions): Promise<WhoopSim>
   const recoveries = new Map<number, WhoopRecoveryInput>();
   const requests: LoggedRequest[] = [];
   const faults = new FaultPlan();
+  const network = new NetworkFaults({
+    errorBody: (status) => ({ error: `simulated HTTP ${status}` }),
+    rateLimitHeaders: (resetSeconds) => ({ "x-ratelimit-limit": "100", "x-ratelimit-remaining": "0", "x-ratelimit-reset": String(resetSeconds) }),
+  });
   const grants = new OAuthGrants<number>({
     accessTokenTtlSeconds: options.accessTokenTtlSeconds ?? 3600,
     tokenPrefix: "whoop",
@@ -117,6 +124,7 @@ export async function startWhoopSim(options: WhoopSimOptions): Promise<WhoopSim>
 
   const router = new Router()
     .onRequest((ctx) => logRequests(requests, ctx))
+    .intercept(network)
     .on(
       "GET",
       "/oauth/oauth2/auth",
@@ -237,5 +245,6 @@ export async function startWhoopSim(options: WhoopSimOptions): Promise<WhoopSim>
     },
     requests,
     revokedTokens: grants.revokedTokens,
+    network,
   };
 }

@@ -2,7 +2,7 @@
 // that started the suite, reached through their loopback control channel.
 import { testEnv } from "./helpers";
 
-type Target = "oura" | "whoop" | "idp";
+type Target = "oura" | "whoop" | "idp" | "oura-network" | "whoop-network";
 
 async function call<T>(target: Target, method: string, ...args: unknown[]): Promise<T> {
   const res = await fetch(`${testEnv.SIM_CONTROL_URL}/call`, {
@@ -38,6 +38,25 @@ export interface MintOptions {
   extra?: Record<string, unknown>;
 }
 
+/** Rules of the vendors' latency and fault layer (scripts/sim/faults.ts); `path` is a regular expression. */
+interface Span {
+  path?: string;
+  count?: number;
+  seconds?: number;
+}
+
+/** A vendor simulator's latency, 5xx/429 bursts and slow bodies, set from inside workerd. */
+function network(target: "oura-network" | "whoop-network") {
+  return {
+    setLatency: (rule: { minMs: number; maxMs?: number; path?: string } | null) => call<void>(target, "setLatency", rule),
+    failures: (burst: Span & { status: 500 | 502 | 503 | 504 }) => call<void>(target, "failures", burst),
+    rateLimit: (burst: Span & { resetSeconds: number }) => call<void>(target, "rateLimit", burst),
+    slowBodies: (rule: Span & { durationMs: number; chunks?: number }) => call<void>(target, "slowBodies", rule),
+    clear: () => call<void>(target, "clear"),
+    stats: () => call<{ requests: number; delayed: number; failed: Record<string, number>; slowed: number }>(target, "stats"),
+  };
+}
+
 export const sim = {
   oura: {
     addUser: (vendorUserId: string) => call<void>("oura", "addUser", vendorUserId),
@@ -55,6 +74,7 @@ export const sim = {
       grantTokens(testEnv.OURA_AUTHORIZE_URL!, testEnv.OURA_TOKEN_URL!, testEnv.OURA_CLIENT_ID!, testEnv.OURA_CLIENT_SECRET!, vendorUserId),
     subscriptions: () => state<Record<string, unknown>[]>("oura", "subscriptions"),
     revokedTokens: () => state<string[]>("oura", "revokedTokens"),
+    network: network("oura-network"),
   },
   whoop: {
     addUser: (userId: number) => call<void>("whoop", "addUser", userId),
@@ -70,6 +90,7 @@ export const sim = {
     revokedTokens: () => state<string[]>("whoop", "revokedTokens"),
     issueTokens: (userId: number) =>
       grantTokens(testEnv.WHOOP_AUTHORIZE_URL!, testEnv.WHOOP_TOKEN_URL!, testEnv.WHOOP_CLIENT_ID!, testEnv.WHOOP_CLIENT_SECRET!, String(userId)),
+    network: network("whoop-network"),
   },
   idp: {
     mint: (options: MintOptions) => call<string>("idp", "mint", options),
