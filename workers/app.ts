@@ -1,10 +1,15 @@
 // The app factory: shared middleware (request id, config, per-request DB, errors) and every route.
 import { OpenAPIHono } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import { routePath } from "hono/route";
 import { HTTPException } from "hono/http-exception";
 import { ConfigError, loadConfig } from "./env";
 import { openDb, type DbHandle } from "./lib/db";
 import { ApiError, errorBody, statusToCode } from "./lib/errors";
-import { createLogger, describeError } from "./lib/logger";
+import { createLogger, describeError, type Logger } from "./lib/logger";
+import { Metrics } from "./lib/metrics";
+import { productAnalytics } from "./lib/product-analytics";
+import { traceIdOf, traceparentFor } from "./lib/trace";
 import type { AppEnv } from "./lib/context";
 import { requireUser } from "./api/auth";
 import { registerBiometricRoutes } from "./api/biometrics";
@@ -36,9 +41,18 @@ export function createApp(): OpenAPIHono<AppEnv> {
     const incoming = c.req.header("x-request-id");
     const requestId = incoming && REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
     c.set("requestId", requestId);
-    c.set("log", createLogger({ request_id: requestId }));
+    // Every request has a trace: the caller's when well formed, else a new one (a webhook's continues
+    // through the queue, the consumer and the Durable Object).
+    const traceparent = traceparentFor(c.req.header("traceparent"));
+    c.set("traceparent", traceparent);
+    const log = createLogger({ request_id: requestId, trace_id: traceIdOf(traceparent) });
+    const metrics = new Metrics(c.env.METRICS);
+    c.set("log", log);
+    c.set("metrics", metrics);
     c.header("x-request-id", requestId);
+    const startedMs = Date.now();
     await next();
+    summarizeRequest(c, log, metrics, startedMs);
   });
 
   app.use("*", securityMiddleware());
@@ -46,6 +60,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
 
   app.use("*", async (c, next) => {
     c.set("config", loadConfig(c.env));
+    c.set("analytics", productAnalytics(c.get("config"), c.executionCtx));
     let handle: DbHandle | undefined;
     c.set("database", () => (handle ??= openDb(c.get("config"))));
     try {
@@ -94,4 +109,15 @@ export function createApp(): OpenAPIHono<AppEnv> {
     return c.json(errorBody("INTERNAL", "internal error", requestId), 500);
   });
   return app;
+}
+
+/** One line and one data point per request; the data points are written after the response. */
+function summarizeRequest(c: Context<AppEnv>, log: Logger, metrics: Metrics, startedMs: number): void {
+  // The matched pattern (`/v1/connections/:vendor`), never the raw path: paths can hold ids.
+  const matched = routePath(c, -1);
+  const route = matched === "*" || matched === "/*" ? "(unmatched)" : matched;
+  const durationMs = Date.now() - startedMs;
+  log.info("request", { method: c.req.method, route, status: c.res.status, duration_ms: durationMs });
+  metrics.request(route, c.req.method, c.res.status, durationMs);
+  c.executionCtx.waitUntil(metrics.flush());
 }

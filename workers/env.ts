@@ -10,6 +10,8 @@ export interface Bindings {
   USER_RATE_LIMITER?: RateLimit;
   IP_RATE_LIMITER?: RateLimit;
   WEBHOOK_RATE_LIMITER?: RateLimit;
+  /** Analytics Engine dataset for operational metrics (workers/lib/metrics.ts); absent means off. */
+  METRICS?: AnalyticsEngineDataset;
 }
 
 const required = z.string().min(1);
@@ -39,6 +41,12 @@ export const envSchema = z.object({
   APP_REDIRECT_URL: required,
   POSTHOG_KEY: z.string().optional(),
   POSTHOG_HOST: url.optional(),
+  // Key of the HMAC that turns user ids into PostHog distinct ids (workers/lib/product-analytics.ts).
+  POSTHOG_ID_KEY: z.string().min(16).optional(),
+  // Person deletion on erasure uses PostHog's private API: a personal key with person:write.
+  POSTHOG_PERSONAL_API_KEY: z.string().optional(),
+  POSTHOG_PROJECT_ID: z.string().regex(/^\d+$/, "numeric project id").optional(),
+  POSTHOG_APP_HOST: url.optional(),
   PUBLIC_BASE_URL: url.optional(),
   CORS_ORIGINS: z.string().optional(),
   WEBHOOK_TOLERANCE_SECONDS: z.coerce.number().int().positive().default(300),
@@ -49,6 +57,10 @@ export const envSchema = z.object({
   // Access checks need both: the audience tag and the team whose keys sign the assertions.
   path: ["ACCESS_TEAM_DOMAIN"],
   message: "required when ACCESS_AUD is set",
+}).refine((env) => !env.POSTHOG_KEY || env.POSTHOG_ID_KEY, {
+  // Without the key, distinct ids would have to be raw user ids: refuse instead.
+  path: ["POSTHOG_ID_KEY"],
+  message: "required when POSTHOG_KEY is set",
 });
 
 export type Config = z.infer<typeof envSchema>;

@@ -4,11 +4,13 @@
 // Node-only checks to workerd tests (POST /validate/openapi).
 import { listen, readJson, Router, sendJson, type RunningServer } from "./http";
 import type { Simulators } from "./index";
+import type { PosthogSim } from "./posthog";
 import { validateOpenApi } from "./openapi-check";
 
-type Target = "oura" | "whoop" | "idp";
+type Target = "oura" | "whoop" | "idp" | "posthog";
 
 const CALLABLE: Record<Target, readonly string[]> = {
+  posthog: [],
   oura: ["addUser", "putSleep", "deleteSleep", "failNext", "expireAccessTokens", "signedWebhook", "notify", "deliverWebhook"],
   whoop: ["addUser", "putSleep", "putRecovery", "deleteSleep", "deleteRecovery", "failNext", "expireAccessTokens", "signedWebhook", "deliverWebhook"],
   idp: ["mint", "rotateKeys"],
@@ -17,9 +19,10 @@ const READABLE: Record<Target, readonly string[]> = {
   oura: ["requests", "subscriptions", "revokedTokens", "url"],
   whoop: ["requests", "revokedTokens", "url", "apiBase"],
   idp: ["requests", "kids", "url", "issuer", "jwksUrl"],
+  posthog: ["events", "deletions", "url"],
 };
 
-export async function startControl(sims: Simulators, port = 0): Promise<RunningServer> {
+export async function startControl(sims: Simulators & { posthog?: PosthogSim }, port = 0): Promise<RunningServer> {
   const router = new Router();
   router.on("POST", "/call", async ({ req, res }) => {
     const body = (await readJson(req)) as { target?: Target; method?: string; args?: unknown[] };

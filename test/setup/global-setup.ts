@@ -4,6 +4,7 @@ import type { TestProject } from "vitest/node";
 import { join } from "node:path";
 import { startStack } from "../../scripts/lib/stack";
 import { startControl } from "../../scripts/sim/control";
+import { startPosthogSim } from "../../scripts/sim/posthog";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -20,11 +21,14 @@ export default async function setup(project: TestProject) {
     // reachable from the simulators: subscriptions are created without it (the handshake route has its own tests).
     simulators: { verifyOuraCallbacks: false },
   });
-  const control = await startControl(stack.sims);
+  // Product analytics on, against the local capture stand-in, so every flow's events can be checked.
+  const posthog = await startPosthogSim();
+  const control = await startControl({ ...stack.sims, posthog });
   // SIM_CONTROL_URL is a test-only binding: the simulators' control channel (scripts/sim/control.ts).
-  project.provide("workerVars", { ...stack.vars, SIM_CONTROL_URL: control.url });
+  project.provide("workerVars", { ...stack.vars, ...posthog.env, SIM_CONTROL_URL: control.url });
   return async () => {
     await control.stop();
+    await posthog.stop();
     await stack.stop();
   };
 }

@@ -2,7 +2,7 @@
 // that started the suite, reached through their loopback control channel.
 import { testEnv } from "./helpers";
 
-type Target = "oura" | "whoop" | "idp";
+type Target = "oura" | "whoop" | "idp" | "posthog";
 
 async function call<T>(target: Target, method: string, ...args: unknown[]): Promise<T> {
   const res = await fetch(`${testEnv.SIM_CONTROL_URL}/call`, {
@@ -20,11 +20,25 @@ async function state<T>(target: Target, name: string): Promise<T> {
   return ((await res.json()) as { result: T }).result;
 }
 
+/** What the PostHog stand-in recorded (scripts/sim/posthog.ts). */
+export interface CapturedEvent {
+  event: string;
+  distinct_id: string;
+  properties: Record<string, unknown>;
+}
+
+export interface PersonDeletion {
+  project_id: string;
+  distinct_ids: string[];
+  delete_events: boolean;
+}
+
 export interface LoggedRequest {
   method: string;
   path: string;
   query: Record<string, string>;
   status: number;
+  traceparent?: string;
 }
 
 export interface MintOptions {
@@ -75,6 +89,11 @@ export const sim = {
     mint: (options: MintOptions) => call<string>("idp", "mint", options),
     rotateKeys: () => call<void>("idp", "rotateKeys"),
     requests: () => state<LoggedRequest[]>("idp", "requests"),
+  },
+  /** The PostHog capture stand-in (scripts/sim/posthog.ts). */
+  posthog: {
+    events: () => state<CapturedEvent[]>("posthog", "events"),
+    deletions: () => state<PersonDeletion[]>("posthog", "deletions"),
   },
 };
 

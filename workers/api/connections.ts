@@ -152,6 +152,7 @@ async function completeConnection(c: Context<AppEnv>, vendor: Vendor, query: z.i
   await c.env.INGEST_QUEUE.send(backfillMessage(connectionId, user.timezone), { contentType: "json" });
   await audit(db, { actorRef: user.auditRef, action: "connect", subjectRef: user.auditRef, resource: `connection:${vendor}`, requestId: c.get("requestId") });
   c.get("log").info("oauth_connected", { vendor });
+  c.get("analytics").capture(userId, "connection_created", { vendor });
   return { status: "connected" };
 }
 
@@ -206,6 +207,7 @@ export function registerConnectionRoutes(app: OpenAPIHono<AppEnv>): void {
     await revokeQuietly(c, connection);
     await db.delete(connections).where(eq(connections.id, connection.id));
     await audit(db, { actorRef: user.auditRef, action: "disconnect", subjectRef: user.auditRef, resource: `connection:${vendor}`, requestId: c.get("requestId") });
+    c.get("analytics").capture(user.id, "connection_removed", { vendor });
     return c.body(null, 204);
   });
 
