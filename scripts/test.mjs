@@ -5,9 +5,13 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { ensureBrowser } from "./ensure-browser.mjs";
 import { ensureDeps } from "./ensure-deps.mjs";
 
 ensureDeps();
+// The /ops page is tested in Debian's chromium; without it that test skips and prints why.
+const noBrowser = ensureBrowser();
+if (noBrowser) console.log(`[setup] the browser test will skip: ${noBrowser}`);
 const outDir = mkdtempSync(join(tmpdir(), "hph-test-"));
 const report = join(outDir, "vitest.json");
 const run = spawnSync(

@@ -22,6 +22,7 @@ import { registerReadinessRoutes } from "./api/readiness";
 import { registerSampleRoutes } from "./api/samples";
 import { securityMiddleware } from "./api/security";
 import { registerWebhookRoutes } from "./ingest/routes";
+import { registerOpsRoutes } from "./ops/routes";
 
 const REQUEST_ID = /^[\w.:-]{8,128}$/;
 
@@ -72,6 +73,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
 
   registerOpenApiRoute(app);
   registerWebhookRoutes(app); // vendor-facing: authenticated by signatures, not users
+  registerOpsRoutes(app); // operators only: Cloudflare Access (workers/ops/access.ts)
 
   // Everything under /v1 acts for the bearer token's user and only ever sees that user's data.
   // (Hono applies middleware only to routes registered after it.)

@@ -24,6 +24,8 @@ export interface AppVariables {
   user: RequestUser;
   /** Product events (PostHog); does nothing when POSTHOG_KEY is unset. */
   analytics: ProductAnalytics;
+  /** /ops only: the operator (Access identity, or the local name in development). */
+  operator: string;
 }
 
 export type AppEnv = { Bindings: Env; Variables: AppVariables };
