@@ -33,6 +33,9 @@ async function call(opts: Options, method: string, path: string, body?: unknown)
   }
   const json = (await res.json().catch(() => ({}))) as Record<string, unknown>;
   if (res.status === 401 || res.status === 403) throw new Error(`refused by the hub (${res.status}): set CF_ACCESS_CLIENT_ID and CF_ACCESS_CLIENT_SECRET`);
+  const error = json.error as { message?: string } | undefined;
+  // 404 (no such dead letter) and 409 (refused) are answers the commands print; anything else is a failure.
+  if (!res.ok && res.status !== 404 && res.status !== 409) throw new Error(`the hub answered ${res.status}: ${error?.message ?? "no details"}`);
   return { status: res.status, json };
 }
 

@@ -116,7 +116,8 @@ export function createApp(): OpenAPIHono<AppEnv> {
 /** One line and one data point per request; the data points are written after the response. */
 function summarizeRequest(c: Context<AppEnv>, log: Logger, metrics: Metrics, startedMs: number): void {
   // The matched pattern (`/v1/connections/:vendor`), never the raw path: paths can hold ids.
-  const matched = routePath(c, -1);
+  // After `next`, the route index points at the handler that answered (or the last middleware).
+  const matched = routePath(c);
   const route = matched === "*" || matched === "/*" ? "(unmatched)" : matched;
   const durationMs = Date.now() - startedMs;
   log.info("request", { method: c.req.method, route, status: c.res.status, duration_ms: durationMs });

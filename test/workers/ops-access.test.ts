@@ -75,5 +75,7 @@ describe("/ops behind Cloudflare Access", () => {
     const res = await send(testEnv as unknown as Env, "/ops/api/overview");
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ dead_letters: expect.any(Array), connections: expect.any(Array) });
+    const list = await send(testEnv as unknown as Env, "/ops/api/dead-letters?status=all&queue=ingest");
+    expect(await list.json()).toMatchObject({ items: expect.arrayContaining([expect.objectContaining({ queue: "hub-ingest" })]) });
   });
 });

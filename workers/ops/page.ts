@@ -76,7 +76,7 @@ function fill(table, rows, cells) {
 
 function barChart(container, series) {
   // series: [{label, value}] in time order.
-  if (series.length === 0) { container.innerHTML = '<p class="empty">nothing in the last 24 hours</p>'; return; }
+  if (!series.some((s) => s.value > 0)) { container.innerHTML = '<p class="empty">nothing in the last 24 hours</p>'; container.dataset.total = "0"; return; }
   const max = Math.max(...series.map((s) => s.value), 1);
   const width = 100 / series.length;
   const bars = series.map((s, i) => {
@@ -89,7 +89,9 @@ function barChart(container, series) {
 }
 
 function byHour(rows, field) {
+  // One slot per hour of the last day (25: the SQL window starts inside the oldest hour).
   const totals = new Map();
+  for (let i = 24; i >= 0; i--) totals.set(new Date(Date.now() - i * 3600e3).toISOString().slice(0, 13) + ":00Z", 0);
   for (const row of rows) totals.set(row.hour, (totals.get(row.hour) || 0) + row[field]);
   return [...totals].map(([label, value]) => ({ label, value }));
 }
