@@ -9,7 +9,7 @@ const DATASET = /^[A-Za-z0-9_]{1,64}$/;
 
 export function analyticsStatements(dataset: string): Record<string, string> {
   return {
-    queue_lag: `SELECT blob2 AS queue, quantileWeighted(0.95)(double2, _sample_interval) AS lag_p95_ms,
+    queue_lag: `SELECT blob2 AS queue, quantileExactWeighted(0.95)(double2, _sample_interval) AS lag_p95_ms,
       SUM(_sample_interval) AS messages, SUM(IF(blob3 = 'ack', 0, _sample_interval)) AS not_acked
       FROM ${dataset} WHERE blob1 = 'queue' AND timestamp > NOW() - INTERVAL '1' HOUR GROUP BY queue ORDER BY queue`,
     vendor_errors: `SELECT blob2 AS vendor, blob3 AS endpoint, SUM(_sample_interval) AS calls,
