@@ -1,9 +1,14 @@
 // Figures only Analytics Engine has (queue lag, vendor API errors, webhook outcomes including refused
 // signatures), read through its SQL API with a read-only token. Unconfigured (local dev) the page says
 // so instead of showing zeros. The statements are the ones docs/operations/alerts.md documents.
-import type { Config } from "../env";
 
-type SqlConfig = Pick<Config, "CF_ACCOUNT_ID" | "CF_ANALYTICS_TOKEN" | "METRICS_DATASET" | "ANALYTICS_SQL_URL">;
+/** The Config fields this module reads (spelled out: Node-side checks of the statements import it). */
+interface SqlConfig {
+  CF_ACCOUNT_ID?: string;
+  CF_ANALYTICS_TOKEN?: string;
+  METRICS_DATASET?: string;
+  ANALYTICS_SQL_URL?: string;
+}
 
 const DATASET = /^[A-Za-z0-9_]{1,64}$/;
 
