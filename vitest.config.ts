@@ -18,7 +18,18 @@ export default defineConfig({
         plugins: [
           cloudflareTest(({ inject }) => ({
             wrangler: { configPath: "./wrangler.toml" },
-            miniflare: { bindings: inject("workerVars") },
+            miniflare: {
+              bindings: inject("workerVars"),
+              // Miniflare's local Analytics Engine dataset drops every point: bind METRICS to a worker
+              // that keeps them (test/support/metrics-capture.worker.js) so tests can read them back.
+              serviceBindings: { METRICS: { name: "metrics-capture", entrypoint: "MetricsCapture" } },
+              workers: [{
+                name: "metrics-capture",
+                modules: true,
+                scriptPath: "./test/support/metrics-capture.worker.js",
+                compatibilityDate: "2026-04-20",
+              }],
+            },
           })),
         ],
         test: {

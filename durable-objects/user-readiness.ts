@@ -9,7 +9,10 @@
 // Storage layout (SQLite, this object's own; created on first use, so an erased object stays empty):
 //   meta(key TEXT PRIMARY KEY, value TEXT)                  user_id | subject (the token subject whose
 //                                                           identity instance erase() clears too) |
-//                                                           identity (JSON RequestUser, `sub:` only)
+//                                                           identity (JSON RequestUser, `sub:` only) |
+//                                                           traceparent (of the latest request, so the
+//                                                           alarm's recompute joins its trace) |
+//                                                           first_score_reported (product event sent)
 //   pending_recompute(date TEXT PRIMARY KEY, seq INTEGER)   changed data dates waiting for the alarm;
 //                                                           seq orders requests so that a date asked
 //                                                           for again during a run stays pending
@@ -31,6 +34,9 @@ import { auditMany, type TimedAuditEntry } from "../workers/lib/audit";
 import type { RequestUser } from "../workers/lib/context";
 import { openDb, type DbHandle } from "../workers/lib/db";
 import { createLogger, describeError } from "../workers/lib/logger";
+import { Metrics } from "../workers/lib/metrics";
+import { productAnalytics } from "../workers/lib/product-analytics";
+import { traceIdOf } from "../workers/lib/trace";
 import { ALGORITHM_VERSION } from "../workers/readiness";
 import { recomputeReadiness, type ReadinessSnapshot, type RecomputeOutcome } from "../workers/insights/recompute";
 import { identityStub, readinessClient } from "./client";
@@ -76,8 +82,9 @@ export class UserReadiness extends DurableObject<Env> {
   }
 
   /** Queues changed data dates for recompute; the alarm coalesces a burst into one run. */
-  async requestRecompute(userId: string, dates: string[]): Promise<void> {
+  async requestRecompute(userId: string, dates: string[], traceparent?: string): Promise<void> {
     this.setMeta("user_id", userId);
+    if (traceparent) this.setMeta("traceparent", traceparent);
     // One sequence number per request (not per date): a rescore asks for hundreds of dates at once.
     const sql = this.sql();
     const seq = sql.exec<{ next: number }>("SELECT coalesce(max(seq), 0) + 1 AS next FROM pending_recompute").one().next;
@@ -238,16 +245,43 @@ export class UserReadiness extends DurableObject<Env> {
     const userId = this.getMeta("user_id");
     if (pending.length === 0 || !userId) return;
     const maxSeq = Math.max(...pending.map((p) => p.seq));
-    const outcome = await this.recompute(userId, pending.map((p) => p.date), true);
+    const outcome = await this.observed(pending.length, () => this.recompute(userId, pending.map((p) => p.date), true));
     if (outcome.kind === "user_gone") {
       await this.erase();
       return;
     }
     this.sql().exec("DELETE FROM pending_recompute WHERE seq <= ?", maxSeq);
+    this.reportFirstScore(userId, outcome.snapshots);
     this.cache(outcome.snapshots);
     this.broadcast(outcome.snapshots);
     // Dates requested while this run read Postgres get their own run.
     if (this.pendingDates().length > 0) await this.scheduleWork(COALESCE_MS);
+  }
+
+  /** The product event of a user's first score: before caching, this object holds no scored snapshot. */
+  private reportFirstScore(userId: string, snapshots: readonly ReadinessSnapshot[]): void {
+    if (this.getMeta("first_score_reported") || !snapshots.some((s) => s.score !== null)) return;
+    const scoredBefore = this.sql().exec<{ n: number }>("SELECT count(*) AS n FROM snapshots WHERE json_extract(body, '$.score') IS NOT NULL").one().n;
+    this.setMeta("first_score_reported", "1");
+    if (scoredBefore === 0) productAnalytics(loadConfig(this.env), this.ctx).capture(userId, "first_readiness_score");
+  }
+
+  /** One log line (in the requesting trace) and one data point per alarm recompute. */
+  private async observed(requested: number, run: () => Promise<RecomputeOutcome>): Promise<RecomputeOutcome> {
+    const metrics = new Metrics(this.env.METRICS);
+    const log = createLogger({ component: "user_readiness", trace_id: traceIdOf(this.getMeta("traceparent")) });
+    const startedMs = Date.now();
+    let outcome: RecomputeOutcome | undefined;
+    try {
+      return (outcome = await run());
+    } finally {
+      const durationMs = Date.now() - startedMs;
+      const kind = outcome?.kind ?? "failed";
+      const rescored = outcome?.kind === "computed" ? outcome.snapshots.length : 0;
+      log.info("readiness_recomputed", { outcome: kind, requested_dates: requested, dates: rescored, duration_ms: durationMs });
+      metrics.recompute(kind, rescored, durationMs);
+      this.ctx.waitUntil(metrics.flush());
+    }
   }
 
   private recompute(userId: string, dates: string[], followingDays: boolean): Promise<RecomputeOutcome> {

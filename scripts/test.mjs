@@ -5,6 +5,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { ensureBrowser } from "./ensure-browser.mjs";
 import { ensureDeps } from "./ensure-deps.mjs";
 
 ensureDeps();
@@ -12,6 +13,9 @@ ensureDeps();
 const typecheck = spawnSync("npm", ["run", "--silent", "typecheck"], { stdio: "inherit" });
 const typeErrors = typecheck.status === 0 ? 0 : 1;
 if (typeErrors) console.error("typecheck failed (npm run typecheck): counted as one failure");
+// The /ops page is tested in Debian's chromium; without it that test skips and prints why.
+const noBrowser = ensureBrowser();
+if (noBrowser) console.log(`[setup] the browser test will skip: ${noBrowser}`);
 const outDir = mkdtempSync(join(tmpdir(), "hph-test-"));
 const report = join(outDir, "vitest.json");
 const run = spawnSync(

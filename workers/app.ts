@@ -1,10 +1,15 @@
 // The app factory: shared middleware (request id, config, per-request DB, errors) and every route.
 import { OpenAPIHono } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import { routePath } from "hono/route";
 import { HTTPException } from "hono/http-exception";
 import { ConfigError, loadConfig } from "./env";
 import { DATABASE_RETRY_AFTER_S, isDatabaseUnavailable, openDb, type DbHandle } from "./lib/db";
 import { ApiError, errorBody, statusToCode } from "./lib/errors";
-import { createLogger, describeError } from "./lib/logger";
+import { createLogger, describeError, type Logger } from "./lib/logger";
+import { Metrics } from "./lib/metrics";
+import { productAnalytics } from "./lib/product-analytics";
+import { traceIdOf, traceparentFor } from "./lib/trace";
 import type { AppEnv } from "./lib/context";
 import { requireUser } from "./api/auth";
 import { registerBiometricRoutes } from "./api/biometrics";
@@ -18,6 +23,7 @@ import { registerReadinessRoutes } from "./api/readiness";
 import { registerSampleRoutes } from "./api/samples";
 import { securityMiddleware } from "./api/security";
 import { registerWebhookRoutes } from "./ingest/routes";
+import { registerOpsRoutes } from "./ops/routes";
 
 const CLIENT_REQUEST_ID = /^[\w.:-]{8,128}$/;
 
@@ -39,12 +45,20 @@ export function createApp(): OpenAPIHono<AppEnv> {
     const requestId = crypto.randomUUID();
     const incoming = c.req.header("x-request-id");
     c.set("requestId", requestId);
-    const log = createLogger({ request_id: requestId });
+    // Every request has a trace: the caller's when well formed, else a new one (a webhook's continues
+    // through the queue, the consumer and the Durable Object).
+    const traceparent = traceparentFor(c.req.header("traceparent"));
+    c.set("traceparent", traceparent);
+    const log = createLogger({ request_id: requestId, trace_id: traceIdOf(traceparent) });
+    const metrics = new Metrics(c.env.METRICS);
     c.set("log", log);
+    c.set("metrics", metrics);
     // One line ties the client's id to ours, for tracing a request the app reports.
     if (incoming && CLIENT_REQUEST_ID.test(incoming)) log.info("client_request_id", { client_request_id: incoming, path: c.req.path });
     c.header("x-request-id", requestId);
+    const startedMs = Date.now();
     await next();
+    summarizeRequest(c, log, metrics, startedMs);
   });
 
   app.use("*", securityMiddleware());
@@ -52,6 +66,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
 
   app.use("*", async (c, next) => {
     c.set("config", loadConfig(c.env));
+    c.set("analytics", productAnalytics(c.get("config"), c.executionCtx));
     let handle: DbHandle | undefined;
     c.set("database", () => (handle ??= openDb(c.get("config"))));
     try {
@@ -64,6 +79,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
   registerOpenApiRoute(app);
   registerWebhookRoutes(app); // vendor-facing: authenticated by signatures, not users
   registerOAuthCallbackRoute(app); // the vendor's redirect: state-bound, attaches nothing by itself
+  registerOpsRoutes(app); // operators only: Cloudflare Access (workers/ops/access.ts)
 
   // Everything under /v1 acts for the bearer token's user and only ever sees that user's data.
   // (Hono applies middleware only to routes registered after it.)
@@ -107,4 +123,16 @@ export function createApp(): OpenAPIHono<AppEnv> {
     return c.json(errorBody("INTERNAL", "internal error", requestId), 500);
   });
   return app;
+}
+
+/** One line and one data point per request; the data points are written after the response. */
+function summarizeRequest(c: Context<AppEnv>, log: Logger, metrics: Metrics, startedMs: number): void {
+  // The matched pattern (`/v1/connections/:vendor`), never the raw path: paths can hold ids.
+  // After `next`, the route index points at the handler that answered (or the last middleware).
+  const matched = routePath(c);
+  const route = matched === "*" || matched === "/*" ? "(unmatched)" : matched;
+  const durationMs = Date.now() - startedMs;
+  log.info("request", { method: c.req.method, route, status: c.res.status, duration_ms: durationMs });
+  metrics.request(route, c.req.method, c.res.status, durationMs);
+  c.executionCtx.waitUntil(metrics.flush());
 }

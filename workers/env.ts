@@ -10,6 +10,8 @@ export interface Bindings {
   USER_RATE_LIMITER?: RateLimit;
   IP_RATE_LIMITER?: RateLimit;
   WEBHOOK_RATE_LIMITER?: RateLimit;
+  /** Analytics Engine dataset for operational metrics (workers/lib/metrics.ts); absent means off. */
+  METRICS?: AnalyticsEngineDataset;
 }
 
 const required = z.string().min(1);
@@ -43,20 +45,41 @@ export const envSchema = z.object({
   AUTH_AUDIENCE: required,
   ACCESS_TEAM_DOMAIN: z.string().optional(),
   ACCESS_AUD: z.string().optional(),
+  // The Access application in front of /ops alone (production keeps ACCESS_AUD unset, as the mobile
+  // API is public); falls back to ACCESS_AUD. See workers/ops/access.ts.
+  OPS_ACCESS_AUD: z.string().optional(),
+  // "open-local": /ops answers without Access. Only the top-level (local) vars of wrangler.toml set it.
+  OPS_ACCESS: z.enum(["open-local"]).optional(),
   TOKEN_ENCRYPTION_KEYS: required,
   APP_REDIRECT_URL: required,
   POSTHOG_KEY: z.string().optional(),
   POSTHOG_HOST: url.optional(),
+  // Key of the HMAC that turns user ids into PostHog distinct ids (workers/lib/product-analytics.ts).
+  POSTHOG_ID_KEY: z.string().min(16).optional(),
+  // Person deletion on erasure uses PostHog's private API: a personal key with person:write.
+  POSTHOG_PERSONAL_API_KEY: z.string().optional(),
+  POSTHOG_PROJECT_ID: z.string().regex(/^\d+$/, "numeric project id").optional(),
+  POSTHOG_APP_HOST: url.optional(),
   PUBLIC_BASE_URL: url.optional(),
+  // Analytics Engine SQL API for the operator page (workers/ops/analytics-sql.ts): account, a token
+  // with Account Analytics Read, the environment's dataset; ANALYTICS_SQL_URL overrides the endpoint.
+  CF_ACCOUNT_ID: z.string().regex(/^[0-9a-f]{32}$/, "32 hex digits").optional(),
+  CF_ANALYTICS_TOKEN: z.string().optional(),
+  METRICS_DATASET: z.string().regex(/^\w{1,64}$/).optional(),
+  ANALYTICS_SQL_URL: url.optional(),
   CORS_ORIGINS: z.string().optional(),
   WEBHOOK_TOLERANCE_SECONDS: z.coerce.number().int().positive().default(300),
   // How long an isolate may answer GET /v1/me/readiness from its copy of what the user's Durable
   // Object served (workers/api/readiness-edge.ts); 0 sends every read to the object.
   READINESS_EDGE_CACHE_MS: z.coerce.number().int().min(0).max(10_000).default(1_000),
-}).refine((env) => !env.ACCESS_AUD || env.ACCESS_TEAM_DOMAIN, {
+}).refine((env) => !(env.ACCESS_AUD || env.OPS_ACCESS_AUD) || env.ACCESS_TEAM_DOMAIN, {
   // Access checks need both: the audience tag and the team whose keys sign the assertions.
   path: ["ACCESS_TEAM_DOMAIN"],
-  message: "required when ACCESS_AUD is set",
+  message: "required when ACCESS_AUD or OPS_ACCESS_AUD is set",
+}).refine((env) => !env.POSTHOG_KEY || env.POSTHOG_ID_KEY, {
+  // Without the key, distinct ids would have to be raw user ids: refuse instead.
+  path: ["POSTHOG_ID_KEY"],
+  message: "required when POSTHOG_KEY is set",
 });
 
 export type Config = z.infer<typeof envSchema>;

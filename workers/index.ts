@@ -5,6 +5,7 @@ import { loadConfig, type Env } from "./env";
 import { consumeDeadLetters } from "./dead-letters/consumer";
 import { consumeIngest } from "./normalize/consumer";
 import { consumeInsights } from "./insights/consumer";
+import { Metrics } from "./lib/metrics";
 import { runScheduled } from "./scheduled/jobs";
 
 export { UserReadiness } from "../durable-objects/user-readiness";
@@ -14,13 +15,18 @@ const app = createApp();
 export default {
   fetch: (request, env, ctx) => app.fetch(request, env, ctx),
 
-  async queue(batch, env) {
+  async queue(batch, env, ctx) {
     const config = loadConfig(env);
-    // Queue names carry the environment (`hub-staging-ingest`), so dispatch on the role suffix.
-    if (batch.queue.endsWith("-dlq")) return consumeDeadLetters(batch, config);
-    if (batch.queue.endsWith("-ingest")) return consumeIngest(batch, env, config);
-    if (batch.queue.endsWith("-insights")) return consumeInsights(batch, env, config);
-    throw new Error(`no consumer for queue ${batch.queue}`);
+    const metrics = new Metrics(env.METRICS);
+    try {
+      // Queue names carry the environment (`hub-staging-ingest`), so dispatch on the role suffix.
+      if (batch.queue.endsWith("-dlq")) return await consumeDeadLetters(batch, config, metrics);
+      if (batch.queue.endsWith("-ingest")) return await consumeIngest(batch, env, config, undefined, metrics);
+      if (batch.queue.endsWith("-insights")) return await consumeInsights(batch, env, config, metrics);
+      throw new Error(`no consumer for queue ${batch.queue}`);
+    } finally {
+      ctx.waitUntil(metrics.flush());
+    }
   },
 
   async scheduled(controller, env, ctx) {

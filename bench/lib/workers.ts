@@ -103,6 +103,9 @@ export async function startHub(opts: HubOptions): Promise<RunningWorker> {
     modules: bundleModules(opts.bundle.dir),
     bindings: { ...options.bindings, ...opts.vars },
     ratelimits,
+    // Deployed environments bind METRICS (wrangler.toml's top level does not): bind Miniflare's local
+    // dataset so that every request pays for collecting and writing its data points, as in production.
+    analyticsEngineDatasets: { METRICS: { dataset: "hub_metrics_bench" } },
   } as WorkerOptions);
 }
 

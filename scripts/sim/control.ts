@@ -6,13 +6,15 @@
 import { listen, readJson, Router, sendJson, type RunningServer } from "./http";
 import type { Simulators } from "./index";
 import type { StackFaults } from "../lib/faults";
+import type { PosthogSim } from "./posthog";
 import { validateOpenApi } from "./openapi-check";
 
-type Target = "oura" | "whoop" | "idp" | "oura-network" | "whoop-network";
+type Target = "oura" | "whoop" | "idp" | "oura-network" | "whoop-network" | "posthog";
 
 const NETWORK_METHODS = ["setLatency", "failures", "rateLimit", "slowBodies", "clear", "stats"] as const;
 
 const CALLABLE: Record<Target, readonly string[]> = {
+  posthog: [],
   oura: ["addUser", "putSleep", "deleteSleep", "failNext", "expireAccessTokens", "signedWebhook", "notify", "deliverWebhook"],
   whoop: ["addUser", "putSleep", "putRecovery", "deleteSleep", "deleteRecovery", "failNext", "expireAccessTokens", "signedWebhook", "deliverWebhook"],
   idp: ["mint", "rotateKeys", "setJwksBehaviour"],
@@ -23,9 +25,10 @@ const READABLE: Record<"oura" | "whoop" | "idp", readonly string[]> = {
   oura: ["requests", "subscriptions", "revokedTokens", "url"],
   whoop: ["requests", "revokedTokens", "url", "apiBase"],
   idp: ["requests", "kids", "url", "issuer", "jwksUrl"],
+  posthog: ["events", "deletions", "url"],
 };
 
-export async function startControl(sims: Simulators, port = 0, faults?: StackFaults): Promise<RunningServer> {
+export async function startControl(sims: Simulators & { posthog?: PosthogSim }, port = 0, faults?: StackFaults): Promise<RunningServer> {
   const router = new Router();
   // The database links' faults (scripts/lib/faults.ts):
   // POST /faults/{postgres|isolatedPostgres}/{set|outage|restore|refuse|dropLive|clear|stats}.

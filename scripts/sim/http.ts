@@ -179,6 +179,8 @@ export interface LoggedRequest {
   /** Query parameters minus anything that carries a credential. */
   query: Record<string, string>;
   status: number;
+  /** The W3C trace header the caller sent, if any: tests follow one trace across hops. */
+  traceparent?: string;
 }
 
 const CREDENTIAL_PARAMS = new Set(["access_token", "refresh_token", "code", "client_secret", "token"]);
@@ -190,7 +192,11 @@ export function logRequests(log: LoggedRequest[], ctx: Pick<RequestContext, "req
     if (!CREDENTIAL_PARAMS.has(name)) query[name] = value;
   }
   ctx.res.once("finish", () => {
-    log.push({ method: ctx.req.method ?? "GET", path: ctx.url.pathname, query, status: ctx.res.statusCode });
+    const traceparent = ctx.req.headers.traceparent;
+    log.push({
+      method: ctx.req.method ?? "GET", path: ctx.url.pathname, query, status: ctx.res.statusCode,
+      ...(typeof traceparent === "string" ? { traceparent } : {}),
+    });
   });
 }
 

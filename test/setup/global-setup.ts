@@ -4,6 +4,7 @@ import type { TestProject } from "vitest/node";
 import { join } from "node:path";
 import { startStack } from "../../scripts/lib/stack";
 import { startControl } from "../../scripts/sim/control";
+import { startPosthogSim } from "../../scripts/sim/posthog";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -20,15 +21,18 @@ export default async function setup(project: TestProject) {
     // reachable from the simulators: subscriptions are created without it (the handshake route has its own tests).
     simulators: { verifyOuraCallbacks: false },
   });
-  const control = await startControl(stack.sims, 0, stack.faults);
+  // Product analytics on, against the local capture stand-in, so every flow's events can be checked.
+  const posthog = await startPosthogSim();
+  const control = await startControl({ ...stack.sims, posthog }, 0, stack.faults);
   // SIM_CONTROL_URL is a test-only binding: the simulators' control channel (scripts/sim/control.ts).
   // A generous statement budget: a test machine shared with other work must not turn slow answers into
   // 503s (tests that exercise the budget set their own).
-  project.provide("workerVars", { ...stack.vars, DB_TIMEOUT_MS: "10000", SIM_CONTROL_URL: control.url,
+  project.provide("workerVars", { ...stack.vars, ...posthog.env, DB_TIMEOUT_MS: "10000", SIM_CONTROL_URL: control.url,
     // Test-only: the database path that resilience tests take down for themselves alone.
     ISOLATED_DB_WS_PROXY: stack.isolatedVars.DB_WS_PROXY, ISOLATED_DB_HTTP_PROXY: stack.isolatedVars.DB_HTTP_PROXY });
   return async () => {
     await control.stop();
+    await posthog.stop();
     await stack.stop();
   };
 }

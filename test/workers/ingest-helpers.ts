@@ -79,7 +79,7 @@ export async function runIngest(messages: (IngestMessage | Record<string, unknow
   }
   const insights = spyQueue();
   const ctx = createExecutionContext();
-  await worker.queue!(batch, { ...testEnv, INSIGHTS_QUEUE: insights } as unknown as Env);
+  await worker.queue!(batch, { ...testEnv, INSIGHTS_QUEUE: insights } as unknown as Env, ctx);
   const result = await getQueueResult(batch, ctx);
   return {
     ids,

@@ -59,7 +59,7 @@ describe("DELETE /v1/me", () => {
     const tables = await publicTables(handle);
     const alice = await seedUser(handle, "erase-coverage");
     const seeded = new Set(Object.keys(await findEverywhere(handle, [alice.id])).map((column) => column.split(".")[0]));
-    const withoutUserData = ["audit_log", "schema_migrations", "webhook_subscriptions"];
+    const withoutUserData = ["audit_log", "dead_letter_replays", "schema_migrations", "webhook_subscriptions"];
     expect(tables.filter((t) => !seeded.has(t) && !withoutUserData.includes(t))).toEqual([]);
     expect((await erase(alice)).status).toBe(202);
     expect(await findEverywhere(handle, [alice.id, alice.sub])).toEqual({});
@@ -186,7 +186,7 @@ describe("a vendor account disconnected before the erasure", () => {
       { id: `kept-${crypto.randomUUID()}`, timestamp: new Date(), attempts: 1, body: kept },
     ]);
     const ctx = createExecutionContext();
-    await worker.queue!(batch, testEnv as unknown as Env);
+    await worker.queue!(batch, testEnv as unknown as Env, ctx);
     const outcome = await getQueueResult(batch, ctx);
     expect(outcome.explicitAcks).toHaveLength(2);
     const { rows: letters } = await handle.pool.query("SELECT user_id, body->>'kind' AS kind FROM dead_letters WHERE message_id = ANY($1)", [batch.messages.map((m) => m.id)]);

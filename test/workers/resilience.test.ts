@@ -27,7 +27,7 @@ interface Delivery {
 async function deliver(messages: { id: string; body: IngestMessage }[], attempts: number): Promise<Delivery> {
   const batch = createMessageBatch<unknown>("hub-ingest", messages.map((m) => ({ id: m.id, timestamp: new Date(), attempts, body: m.body })));
   const ctx = createExecutionContext();
-  await worker.queue!(batch, { ...faultyEnv, INSIGHTS_QUEUE: spyQueue() } as unknown as Env);
+  await worker.queue!(batch, { ...faultyEnv, INSIGHTS_QUEUE: spyQueue() } as unknown as Env, ctx);
   const result = await getQueueResult(batch, ctx);
   return { acked: result.explicitAcks, retried: result.retryMessages.map((m: { msgId: string }) => m.msgId) };
 }

@@ -2,7 +2,7 @@
 // that started the suite, reached through their loopback control channel.
 import { testEnv } from "./helpers";
 
-type Target = "oura" | "whoop" | "idp" | "oura-network" | "whoop-network";
+type Target = "oura" | "whoop" | "idp" | "oura-network" | "whoop-network" | "posthog";
 
 async function call<T>(target: Target, method: string, ...args: unknown[]): Promise<T> {
   const res = await fetch(`${testEnv.SIM_CONTROL_URL}/call`, {
@@ -20,11 +20,25 @@ async function state<T>(target: Target, name: string): Promise<T> {
   return ((await res.json()) as { result: T }).result;
 }
 
+/** What the PostHog stand-in recorded (scripts/sim/posthog.ts). */
+export interface CapturedEvent {
+  event: string;
+  distinct_id: string;
+  properties: Record<string, unknown>;
+}
+
+export interface PersonDeletion {
+  project_id: string;
+  distinct_ids: string[];
+  delete_events: boolean;
+}
+
 export interface LoggedRequest {
   method: string;
   path: string;
   query: Record<string, string>;
   status: number;
+  traceparent?: string;
 }
 
 export interface MintOptions {
@@ -99,6 +113,11 @@ export const sim = {
     setJwksBehaviour: (probe: string, behaviour: { status?: number; delayMs?: number } | null) =>
       call<void>("idp", "setJwksBehaviour", probe, behaviour),
     requests: () => state<LoggedRequest[]>("idp", "requests"),
+  },
+  /** The PostHog capture stand-in (scripts/sim/posthog.ts). */
+  posthog: {
+    events: () => state<CapturedEvent[]>("posthog", "events"),
+    deletions: () => state<PersonDeletion[]>("posthog", "deletions"),
   },
 };
 

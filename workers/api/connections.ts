@@ -143,6 +143,7 @@ async function attach(c: Context<AppEnv>, pending: PendingConnection) {
   const [row] = await db.select().from(connections).where(eq(connections.id, connectionId));
   if (!row) throw new ApiError("CONFLICT", "the connection was removed meanwhile");
   c.get("log").info("oauth_connected", { vendor: pending.vendor });
+  c.get("analytics").capture(user.id, "connection_created", { vendor: pending.vendor });
   return { vendor: pending.vendor, status: "connected" as const, connected_at: iso(row.connectedAt), last_sync_at: row.lastSyncAt === null ? null : iso(row.lastSyncAt) };
 }
 
@@ -200,6 +201,7 @@ export function registerConnectionRoutes(app: OpenAPIHono<AppEnv>): void {
     await readinessClient(c.env, user.id).closeLive("vendor disconnected")
       .catch((error: unknown) => c.get("log").warn("live_close_failed", describeError(error)));
     await audit(db, { actorRef: user.auditRef, action: "disconnect", subjectRef: user.auditRef, resource: `connection:${vendor}`, requestId: c.get("requestId") });
+    c.get("analytics").capture(user.id, "connection_removed", { vendor });
     return c.body(null, 204);
   });
 }

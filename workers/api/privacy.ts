@@ -63,6 +63,7 @@ export function registerPrivacyRoutes(app: OpenAPIHono<AppEnv>): void {
     await audit(c.get("database")().db, {
       actorRef: user.auditRef, action: "export", subjectRef: user.auditRef, resource: "export", requestId: c.get("requestId"),
     });
+    c.get("analytics").capture(user.id, "export_requested");
     // Its own pool: the stream outlives this handler, and the request's pool closes when it returns.
     const handle = openDb(c.get("config"));
     const client = await handle.pool.connect().catch(async () => {
@@ -89,6 +90,9 @@ export function registerPrivacyRoutes(app: OpenAPIHono<AppEnv>): void {
       c.get("user"),
     );
     c.executionCtx.waitUntil(revocations);
+    const analytics = c.get("analytics");
+    analytics.captureUnlinked("erasure_completed");
+    analytics.forget(c.get("user").id);
     return c.json({ status: "erased" as const }, 202);
   });
 }

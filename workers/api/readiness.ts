@@ -123,7 +123,9 @@ export function registerReadinessRoutes(app: OpenAPIHono<AppEnv>): void {
     const today = todayIn(c.get("user").timezone);
     const date = c.req.valid("query").date ?? today;
     if (date > today) throw new ApiError("BAD_REQUEST", "date is after today in the user's time zone");
-    return c.json(await readinessOf(c, date), 200);
+    const readiness = await readinessOf(c, date);
+    c.get("analytics").capture(c.get("user").id, "readiness_viewed");
+    return c.json(readiness, 200);
   });
 
   app.openapi(historyRoute, async (c) => {

@@ -5,6 +5,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv } from "../lib/context";
 import { ApiError } from "../lib/errors";
 import { TokenInvalid, verifyJwt } from "../lib/jwks";
+import type { JWTPayload } from "jose";
 
 /** Mirrors `period` of the [[ratelimits]] bindings in wrangler.toml: the longest wait a client needs. */
 export const RATE_LIMIT_PERIOD_SECONDS = 60;
@@ -146,7 +147,8 @@ function parseUrl(value: string): URL | undefined {
   }
 }
 
-async function requireAccessAssertion(c: Context<AppEnv>): Promise<void> {
+/** Verifies the request's Access assertion for `audience` (default ACCESS_AUD); returns its claims. */
+export async function requireAccessAssertion(c: Context<AppEnv>, audience = c.env.ACCESS_AUD!): Promise<JWTPayload> {
   const issuer = accessIssuer(c.env.ACCESS_TEAM_DOMAIN);
   // ACCESS_AUD without a usable team domain cannot verify anything: refuse rather than let through.
   // (The caller is not authenticated yet: the answer names no setting.)
@@ -154,10 +156,10 @@ async function requireAccessAssertion(c: Context<AppEnv>): Promise<void> {
   const assertion = c.req.header(ACCESS_ASSERTION);
   if (!assertion) throw new ApiError("FORBIDDEN", "Cloudflare Access assertion required");
   try {
-    await verifyJwt(assertion, {
+    return await verifyJwt(assertion, {
       jwksUrl: `${issuer}/cdn-cgi/access/certs`,
       issuer,
-      audience: c.env.ACCESS_AUD!,
+      audience,
       algorithms: ["RS256"],
     });
   } catch (error) {

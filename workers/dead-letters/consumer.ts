@@ -2,9 +2,10 @@
 import type { Config } from "../env";
 import { openDb } from "../lib/db";
 import { createLogger } from "../lib/logger";
+import type { Metrics } from "../lib/metrics";
 import { ownerOfMessage, storeDeadLetter } from "./store";
 
-export async function consumeDeadLetters(batch: MessageBatch<unknown>, config: Config): Promise<void> {
+export async function consumeDeadLetters(batch: MessageBatch<unknown>, config: Config, metrics?: Metrics): Promise<void> {
   const log = createLogger({ queue: batch.queue });
   const handle = openDb(config);
   try {
@@ -27,6 +28,8 @@ export async function consumeDeadLetters(batch: MessageBatch<unknown>, config: C
           userId: owner.userId,
         });
         message.ack();
+        metrics?.deadLetter(batch.queue, "retries exhausted");
+        log.warn("message_dead_lettered", { message_id: message.id, attempts: message.attempts, reason: "retries exhausted" });
       } catch {
         log.error("dead_letter_store_failed", { message_id: message.id });
         message.retry({ delaySeconds: 30 });

@@ -5,10 +5,10 @@ import type { Context } from "hono";
 import type { AppEnv } from "../lib/context";
 import { ApiError } from "../lib/errors";
 import { describeError } from "../lib/logger";
+import type { WebhookOutcome } from "../lib/metrics";
 import { RAW_WEBHOOK_BODY_MAX, type VendorEventMessage } from "../lib/messages";
 import type { SignatureCheck, VendorEvent, WebhookAdapter } from "../vendors/types";
 import { readBodyWithin, WEBHOOK_BODY_LIMIT_BYTES } from "./body";
-import { traceparentFor } from "./traceparent";
 
 const REJECTION: Record<Exclude<SignatureCheck, { ok: true }>["reason"], string> = {
   missing_header: "missing signature or timestamp header",
@@ -51,6 +51,25 @@ function parseBody(adapter: WebhookAdapter, raw: string, receivedAtMs: number): 
 
 /** Answers 200 only once the event sits in the ingest queue; 503 otherwise, so the vendor retries. */
 export async function acceptVendorWebhook(c: Context<AppEnv>, adapter: WebhookAdapter, secret: string) {
+  try {
+    const answer = await acceptSigned(c, adapter, secret);
+    c.get("metrics").webhook(adapter.vendor, "accepted");
+    return answer;
+  } catch (error) {
+    c.get("metrics").webhook(adapter.vendor, webhookOutcomeOf(error));
+    throw error;
+  }
+}
+
+function webhookOutcomeOf(error: unknown): WebhookOutcome {
+  if (!(error instanceof ApiError)) return "error";
+  const outcomes: Partial<Record<string, WebhookOutcome>> = {
+    UNAUTHORIZED: "bad_signature", BAD_REQUEST: "bad_request", PAYLOAD_TOO_LARGE: "too_large", UNAVAILABLE: "enqueue_failed",
+  };
+  return outcomes[error.code] ?? "error";
+}
+
+async function acceptSigned(c: Context<AppEnv>, adapter: WebhookAdapter, secret: string) {
   const log = c.get("log").with({ vendor: adapter.vendor });
   const raw = await readBodyWithin(c.req.raw, WEBHOOK_BODY_LIMIT_BYTES);
   const nowMs = Date.now();
@@ -67,7 +86,7 @@ export async function acceptVendorWebhook(c: Context<AppEnv>, adapter: WebhookAd
     throw new ApiError("UNAUTHORIZED", REJECTION[check.reason]);
   }
   const event = parseBody(adapter, raw, nowMs);
-  const message = vendorEventMessageFor(event, raw, traceparentFor(c.req.header("traceparent")));
+  const message = vendorEventMessageFor(event, raw, c.get("traceparent"));
   try {
     await c.env.INGEST_QUEUE.send(message, { contentType: "json" });
   } catch (error) {

@@ -5,7 +5,9 @@ import type { Config, Env } from "../env";
 import { openDb } from "../lib/db";
 import { createLogger, describeError } from "../lib/logger";
 import { ingestMessage, type IngestMessage } from "../lib/messages";
+import type { Metrics } from "../lib/metrics";
 import { consumeEach } from "../queues/consume";
+import { tracedVendorFetch } from "../vendors/traced-fetch";
 import type { FetchLike } from "../vendors/types";
 import { handleSyncRange, handleVendorEvent, type IngestContext } from "./handlers";
 import { RecomputeRequests } from "./recompute";
@@ -17,10 +19,12 @@ export async function consumeIngest(
   env: Env,
   config: Config,
   fetchImpl: FetchLike = (input, init) => fetch(input, init),
+  metrics?: Metrics,
 ): Promise<void> {
   const handle = openDb(config);
   const log = createLogger({ queue: batch.queue });
   const users = new WeakMap<object, string>();
+  const apiBases = { oura: config.OURA_API_BASE, whoop: config.WHOOP_API_BASE };
   const ctx: IngestContext = {
     db: handle.db,
     config,
@@ -38,8 +42,9 @@ export async function consumeIngest(
       userIdOf: (body) => users.get(body),
       // One account's events in order: they share its write lock, and a duplicate finds its twin done.
       laneOf: (body) => (body.kind === "vendor_event" ? `${body.vendor}:${body.vendor_user_id}` : `connection:${body.connection_id}`),
+      metrics,
       handle: async (body, mlog) => {
-        const mctx = { ...ctx, log: mlog };
+        const mctx = { ...ctx, log: mlog, fetchImpl: tracedVendorFetch(fetchImpl, body.traceparent, metrics, apiBases) };
         if (body.kind === "vendor_event") await handleVendorEvent(mctx, body);
         else await handleSyncRange(mctx, body);
       },

@@ -4,6 +4,8 @@ import type { z } from "zod";
 import { storeDeadLetter } from "../dead-letters/store";
 import type { Database } from "../lib/db";
 import { createLogger, describeError, type Logger } from "../lib/logger";
+import type { Metrics } from "../lib/metrics";
+import { messageSummary } from "./summary";
 
 /** Thrown by handlers for failures that retrying cannot fix (dead-lettered at once). */
 export class PermanentError extends Error {
@@ -32,6 +34,8 @@ export interface ConsumeOptions<T> {
    * at once. Default: every message its own lane.
    */
   laneOf?: (body: T) => string;
+  /** Collects one data point per message (and per dead letter); the caller flushes it. */
+  metrics?: Metrics;
 }
 
 const BASE_DELAY_SECONDS = 5;
@@ -79,14 +83,17 @@ export async function consumeEach<T>(opts: ConsumeOptions<T>): Promise<void> {
 }
 
 async function consumeOne<T>(message: Message<unknown>, opts: ConsumeOptions<T>, log: Logger): Promise<void> {
-  const mlog = log.with({ message_id: message.id, attempts: message.attempts });
+  const summary = messageSummary(log, opts.batch.queue, message, opts.metrics);
+  const mlog = summary.log;
   const parsed = opts.schema.safeParse(message.body);
   const deadLetter = async (reason: string, userId?: string) => {
     await storeDeadLetter(opts.db, {
       queue: opts.batch.queue, messageId: message.id, body: message.body, reason, attempts: message.attempts, userId,
     });
     mlog.warn("message_dead_lettered", { reason });
+    opts.metrics?.deadLetter(opts.batch.queue, reason);
     message.ack();
+    summary.done("dead_letter");
   };
   try {
     if (!parsed.success) {
@@ -96,6 +103,7 @@ async function consumeOne<T>(message: Message<unknown>, opts: ConsumeOptions<T>,
     try {
       await opts.handle(parsed.data, mlog, message);
       message.ack();
+      summary.done("ack");
     } catch (error) {
       if (error instanceof PermanentError) {
         await deadLetter(error.message, opts.userIdOf?.(parsed.data));
@@ -107,11 +115,13 @@ async function consumeOne<T>(message: Message<unknown>, opts: ConsumeOptions<T>,
           : backoffSeconds(message.attempts);
         mlog.warn("message_retry", { delay_seconds: delaySeconds, ...describeError(error) });
         message.retry({ delaySeconds });
+        summary.done("retry");
       }
     }
   } catch (error) {
     // Even storing the dead letter failed (database down): let the queue redeliver.
     mlog.error("message_handling_failed", describeError(error));
     message.retry({ delaySeconds: backoffSeconds(message.attempts) });
+    summary.done("failed");
   }
 }
