@@ -21,7 +21,7 @@ const CALLABLE: Record<Target, readonly string[]> = {
   "oura-network": NETWORK_METHODS,
   "whoop-network": NETWORK_METHODS,
 };
-const READABLE: Record<"oura" | "whoop" | "idp", readonly string[]> = {
+const READABLE: Record<"oura" | "whoop" | "idp" | "posthog", readonly string[]> = {
   oura: ["requests", "subscriptions", "revokedTokens", "url"],
   whoop: ["requests", "revokedTokens", "url", "apiBase"],
   idp: ["requests", "kids", "url", "issuer", "jwksUrl"],
@@ -72,8 +72,12 @@ export async function startControl(sims: Simulators & { posthog?: PosthogSim }, 
   return listen(router, port);
 }
 
-function targetObject(sims: Simulators, target: Target): object {
+function targetObject(sims: Simulators & { posthog?: PosthogSim }, target: Target): object {
   if (target === "oura-network") return sims.oura.network;
   if (target === "whoop-network") return sims.whoop.network;
+  if (target === "posthog") {
+    if (!sims.posthog) throw new Error("no PostHog stand-in");
+    return sims.posthog;
+  }
   return sims[target];
 }
