@@ -21,7 +21,7 @@ export const connections = pgTable("connections", {
   userId: uuid("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
   vendor: text("vendor").$type<"oura" | "whoop">().notNull(),
   vendorUserId: text("vendor_user_id").notNull(),
-  status: text("status").$type<"active" | "needs_reconsent">().notNull().default("active"),
+  status: text("status").$type<"active" | "needs_reconsent" | "membership_lapsed">().notNull().default("active"),
   accessTokenEnc: text("access_token_enc").notNull(),
   refreshTokenEnc: text("refresh_token_enc"),
   tokenExpiresAt: instant("token_expires_at"),
@@ -84,6 +84,7 @@ export const sleepDaily = pgTable("sleep_daily", {
   bedtimeEnd: instant("bedtime_end"),
   avgHrvMs: real("avg_hrv_ms"),
   lowestHrBpm: real("lowest_hr_bpm"),
+  shortNight: boolean("short_night").notNull().default(false),
   updatedAt: instant("updated_at").notNull().defaultNow(),
 }, (t) => [primaryKey({ columns: [t.userId, t.date, t.source] })]);
 

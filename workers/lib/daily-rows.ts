@@ -2,7 +2,7 @@
 // Every write is an upsert on the natural key: a redelivered object replaces its row, never adds to it.
 import { and, eq, sql } from "drizzle-orm";
 import { hrvDaily, sleepDaily, sleepSessions } from "../../db/schema";
-import type { HrvDay, SleepDay, SleepSession } from "../vendors/types";
+import { isShortNight, type HrvDay, type SleepDay, type SleepSession } from "../vendors/types";
 import type { Database } from "./db";
 
 type Tx = Pick<Database, "insert" | "delete" | "execute">;
@@ -17,7 +17,7 @@ export async function upsertSleepDays(db: Tx, userId: string, days: readonly Sle
       totalSleepS: d.total_sleep_s, deepS: d.deep_s, lightS: d.light_s, remS: d.rem_s, awakeS: d.awake_s,
       efficiencyPct: d.efficiency_pct, latencyS: d.latency_s,
       bedtimeStart: d.bedtime_start, bedtimeEnd: d.bedtime_end,
-      avgHrvMs: d.avg_hrv_ms, lowestHrBpm: d.lowest_hr_bpm,
+      avgHrvMs: d.avg_hrv_ms, lowestHrBpm: d.lowest_hr_bpm, shortNight: isShortNight(d),
       updatedAt: new Date().toISOString(),
     })))
     .onConflictDoUpdate({
@@ -26,7 +26,8 @@ export async function upsertSleepDays(db: Tx, userId: string, days: readonly Sle
         totalSleepS: sql`excluded.total_sleep_s`, deepS: sql`excluded.deep_s`, lightS: sql`excluded.light_s`,
         remS: sql`excluded.rem_s`, awakeS: sql`excluded.awake_s`, efficiencyPct: sql`excluded.efficiency_pct`,
         latencyS: sql`excluded.latency_s`, bedtimeStart: sql`excluded.bedtime_start`, bedtimeEnd: sql`excluded.bedtime_end`,
-        avgHrvMs: sql`excluded.avg_hrv_ms`, lowestHrBpm: sql`excluded.lowest_hr_bpm`, updatedAt: sql`excluded.updated_at`,
+        avgHrvMs: sql`excluded.avg_hrv_ms`, lowestHrBpm: sql`excluded.lowest_hr_bpm`, shortNight: sql`excluded.short_night`,
+        updatedAt: sql`excluded.updated_at`,
       },
     });
 }
