@@ -150,6 +150,15 @@ export const webhookSubscriptions = pgTable("webhook_subscriptions", {
   subscriptionId: text("subscription_id").notNull(),
   eventType: text("event_type").notNull(),
   dataType: text("data_type").notNull(),
+  callbackUrl: text("callback_url"),
   expiresAt: instant("expires_at").notNull(),
   updatedAt: instant("updated_at").notNull().defaultNow(),
 }, (t) => [primaryKey({ columns: [t.vendor, t.subscriptionId] })]);
+
+export const vendorCallBudget = pgTable("vendor_call_budget", {
+  budgetKey: text("budget_key").notNull(),
+  windowName: text("window_name").$type<"minute" | "day">().notNull(),
+  windowStart: instant("window_start").notNull(),
+  used: integer("used").notNull(),
+  blockedUntil: instant("blocked_until"),
+}, (t) => [primaryKey({ columns: [t.budgetKey, t.windowName] })]);

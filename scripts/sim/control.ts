@@ -9,7 +9,7 @@ import { validateOpenApi } from "./openapi-check";
 type Target = "oura" | "whoop" | "idp";
 
 const CALLABLE: Record<Target, readonly string[]> = {
-  oura: ["addUser", "putSleep", "deleteSleep", "failNext", "expireAccessTokens", "signedWebhook", "notify", "deliverWebhook"],
+  oura: ["addUser", "putSleep", "deleteSleep", "failNext", "expireAccessTokens", "setMembershipActive", "signedWebhook", "notify", "deliverWebhook"],
   whoop: ["addUser", "putSleep", "putRecovery", "deleteSleep", "deleteRecovery", "failNext", "expireAccessTokens", "signedWebhook", "deliverWebhook"],
   idp: ["mint", "rotateKeys"],
 };

@@ -22,7 +22,11 @@ export default async function setup(project: TestProject) {
   });
   const control = await startControl(stack.sims);
   // SIM_CONTROL_URL is a test-only binding: the simulators' control channel (scripts/sim/control.ts).
-  project.provide("workerVars", { ...stack.vars, SIM_CONTROL_URL: control.url });
+  // The whole suite shares one WHOOP app, so its call budget is lifted here; the budget's own tests
+  // pass their own limits and budget key.
+  project.provide("workerVars", {
+    ...stack.vars, SIM_CONTROL_URL: control.url, WHOOP_CALLS_PER_MINUTE: "1000000", WHOOP_CALLS_PER_DAY: "100000000",
+  });
   return async () => {
     await control.stop();
     await stack.stop();

@@ -8,6 +8,7 @@ import { ingestMessage, type IngestMessage } from "../lib/messages";
 import { consumeEach } from "../queues/consume";
 import type { FetchLike } from "../vendors/types";
 import { handleSyncRange, handleVendorEvent, type IngestContext } from "./handlers";
+import { requeueWhenBudgetSpent } from "./requeue";
 import { RecomputeRequests } from "./recompute";
 
 export const INGEST_MAX_RETRIES = 5;
@@ -36,11 +37,12 @@ export async function consumeIngest(
       db: handle.db,
       maxRetries: INGEST_MAX_RETRIES,
       userIdOf: (body) => users.get(body),
-      handle: async (body, mlog) => {
-        const mctx = { ...ctx, log: mlog };
-        if (body.kind === "vendor_event") await handleVendorEvent(mctx, body);
-        else await handleSyncRange(mctx, body);
-      },
+      handle: (body, mlog) =>
+        requeueWhenBudgetSpent(env.INGEST_QUEUE, body, mlog, async () => {
+          const mctx = { ...ctx, log: mlog };
+          if (body.kind === "vendor_event") await handleVendorEvent(mctx, body);
+          else await handleSyncRange(mctx, body);
+        }),
     });
     await ctx.recompute.send(env.INSIGHTS_QUEUE).catch((error: unknown) => {
       log.error("insights_request_failed", describeError(error));
