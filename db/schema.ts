@@ -1,7 +1,7 @@
 // Drizzle table definitions: the typed mirror of db/migrations/*.sql (the SQL is the source of truth
 // for constraints, triggers and hypertables; keep both in step when a migration changes a table).
 import {
-  bigserial, boolean, date, doublePrecision, integer, jsonb, pgTable, primaryKey, real, text,
+  bigserial, boolean, date, doublePrecision, integer, jsonb, pgTable, primaryKey, real, smallint, text,
   timestamp, uuid,
 } from "drizzle-orm/pg-core";
 
@@ -108,6 +108,7 @@ export const phoneSamples = pgTable("phone_samples", {
   value: doublePrecision("value"),
   unit: text("unit"),
   stage: text("stage"),
+  utcOffsetMin: smallint("utc_offset_min"),
   receivedAt: instant("received_at").notNull().defaultNow(),
 }, (t) => [primaryKey({ columns: [t.userId, t.uuid, t.startAt] })]);
 
