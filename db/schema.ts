@@ -163,3 +163,16 @@ export const vendorCallBudget = pgTable("vendor_call_budget", {
   used: integer("used").notNull(),
   blockedUntil: instant("blocked_until"),
 }, (t) => [primaryKey({ columns: [t.budgetKey, t.windowName] })]);
+
+export const dailySignals = pgTable("daily_signals", {
+  userId: uuid("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+  date: day("date").notNull(),
+  source: text("source").notNull(),
+  readinessScore: smallint("readiness_score"),
+  temperatureDeviationC: real("temperature_deviation_c"),
+  recoveryScore: smallint("recovery_score"),
+  spo2Pct: real("spo2_pct"),
+  skinTempC: real("skin_temp_c"),
+  userCalibrating: boolean("user_calibrating"),
+  updatedAt: instant("updated_at").notNull().defaultNow(),
+}, (t) => [primaryKey({ columns: [t.userId, t.date, t.source] })]);

@@ -8,6 +8,7 @@ import { createLogger, describeError } from "./lib/logger";
 import type { AppEnv } from "./lib/context";
 import { requireUser } from "./api/auth";
 import { registerBiometricRoutes } from "./api/biometrics";
+import { registerSignalRoutes } from "./api/signals";
 import { registerConnectionRoutes } from "./api/connections";
 import { registerHealthRoutes } from "./api/health";
 import { registerMeRoutes } from "./api/me";
@@ -65,6 +66,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
   registerMeRoutes(app);
   registerReadinessRoutes(app);
   registerBiometricRoutes(app);
+  registerSignalRoutes(app);
   registerSampleRoutes(app);
   registerPrivacyRoutes(app);
 

@@ -56,7 +56,7 @@ describe("DELETE /v1/me", () => {
     const tables = await publicTables(handle);
     const alice = await seedUser(handle, "erase-coverage");
     const seeded = new Set(Object.keys(await findEverywhere(handle, [alice.id])).map((column) => column.split(".")[0]));
-    const withoutUserData = ["audit_log", "schema_migrations", "webhook_subscriptions"];
+    const withoutUserData = ["audit_log", "schema_migrations", "webhook_subscriptions", "vendor_call_budget"];
     // webhook_events rows are found by the user's vendor accounts, not by the user id.
     expect(tables.filter((t) => !seeded.has(t) && !withoutUserData.includes(t) && t !== "webhook_events")).toEqual([]);
     expect((await erase(alice)).status).toBe(202);

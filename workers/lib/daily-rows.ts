@@ -1,8 +1,8 @@
 // Writes of canonical daily rows and sleep sessions, shared by the vendor consumer and phone uploads.
 // Every write is an upsert on the natural key: a redelivered object replaces its row, never adds to it.
 import { and, eq, sql } from "drizzle-orm";
-import { hrvDaily, sleepDaily, sleepSessions } from "../../db/schema";
-import { isShortNight, type HrvDay, type SleepDay, type SleepSession } from "../vendors/types";
+import { dailySignals, hrvDaily, sleepDaily, sleepSessions } from "../../db/schema";
+import { isShortNight, type HrvDay, type SignalDay, type SleepDay, type SleepSession } from "../vendors/types";
 import type { Database } from "./db";
 
 type Tx = Pick<Database, "insert" | "delete" | "execute">;
@@ -75,6 +75,23 @@ export async function upsertSleepSessions(db: Tx, userId: string, sessions: read
 export async function deleteDay(db: Tx, userId: string, source: string, date: string): Promise<void> {
   await db.delete(sleepDaily).where(and(eq(sleepDaily.userId, userId), eq(sleepDaily.source, source), eq(sleepDaily.date, date)));
   await db.delete(hrvDaily).where(and(eq(hrvDaily.userId, userId), eq(hrvDaily.source, source), eq(hrvDaily.date, date)));
+  await deleteSignalDay(db, userId, source, date);
+}
+
+/** Replaces one day's vendor scores of one source. */
+export async function upsertSignalDay(db: Tx, userId: string, day: SignalDay): Promise<void> {
+  const values = {
+    readinessScore: day.readiness_score, temperatureDeviationC: day.temperature_deviation_c, recoveryScore: day.recovery_score,
+    spo2Pct: day.spo2_pct, skinTempC: day.skin_temp_c, userCalibrating: day.user_calibrating, updatedAt: new Date().toISOString(),
+  };
+  await db
+    .insert(dailySignals)
+    .values({ userId, date: day.date, source: day.source, ...values })
+    .onConflictDoUpdate({ target: [dailySignals.userId, dailySignals.date, dailySignals.source], set: values });
+}
+
+export async function deleteSignalDay(db: Tx, userId: string, source: string, date: string): Promise<void> {
+  await db.delete(dailySignals).where(and(eq(dailySignals.userId, userId), eq(dailySignals.source, source), eq(dailySignals.date, date)));
 }
 
 /** Removes one day's HRV row of one source (the day's main night carries no HRV, e.g. an unscored recovery). */

@@ -8,6 +8,7 @@ import type {
   FetchLike,
   HrvDay,
   Parsed,
+  SignalDay,
   SignatureCheck,
   SleepDay,
   SleepMetrics,
@@ -99,6 +100,14 @@ export const ouraSleepSchema = z.object({
   efficiency: z.number().min(0).max(100).nullish().transform((v) => v ?? null),
   average_hrv: measure,
   lowest_heart_rate: measure,
+  // The readiness Oura computed from this night (kept so the day's signals need no second call).
+  readiness: z
+    .object({
+      score: z.number().int().min(0).max(100).nullish().transform((v) => v ?? null),
+      temperature_deviation: z.number().min(-10).max(10).nullish().transform((v) => v ?? null),
+    })
+    .nullish()
+    .transform((v) => v ?? null),
 });
 export type OuraSleep = z.output<typeof ouraSleepSchema>;
 
@@ -116,6 +125,16 @@ export interface OuraCanonical {
   session: SleepSession;
   sleepDay?: SleepDay;
   hrvDay?: HrvDay;
+  signalDay?: SignalDay;
+}
+
+/** Oura's own readiness of the night's day, when the document carries one. */
+function ouraSignalDay(doc: OuraSleep, date: string): SignalDay | undefined {
+  if (!doc.readiness || (doc.readiness.score === null && doc.readiness.temperature_deviation === null)) return undefined;
+  return {
+    date, source: "oura", readiness_score: doc.readiness.score, temperature_deviation_c: doc.readiness.temperature_deviation,
+    recovery_score: null, spo2_pct: null, skin_temp_c: null, user_calibrating: null,
+  };
 }
 
 function ouraSleepMetrics(doc: OuraSleep): SleepMetrics {
@@ -166,7 +185,9 @@ export function ouraSleepToCanonical(doc: OuraSleep, isMain = doc.type === "long
   };
   if (!isMain) return { session };
   const sleepDay: SleepDay = { date, source: "oura", ...fields, short_night: doc.type !== "long_sleep" };
-  if (doc.average_hrv === null && doc.lowest_heart_rate === null) return { session, sleepDay };
+  const signalDay = ouraSignalDay(doc, date);
+  const signals = signalDay ? { signalDay } : {};
+  if (doc.average_hrv === null && doc.lowest_heart_rate === null) return { session, sleepDay, ...signals };
   const hrvDay: HrvDay = {
     date,
     source: "oura",
@@ -174,7 +195,7 @@ export function ouraSleepToCanonical(doc: OuraSleep, isMain = doc.type === "long
     sdnn_ms: null,
     resting_hr_bpm: doc.lowest_heart_rate,
   };
-  return { session, sleepDay, hrvDay };
+  return { session, sleepDay, hrvDay, ...signals };
 }
 
 /** The candidate with the most sleep; a later end breaks ties, as the later record is the more complete one. */
@@ -209,7 +230,7 @@ export function pickMainOuraSleep(docs: readonly OuraSleep[]): OuraSleep | undef
 export function ouraNightsToCanonical(docs: readonly OuraSleep[]): CanonicalNights {
   const byDay = new Map<string, OuraSleep[]>();
   for (const doc of docs) byDay.set(ouraSleepDate(doc), [...(byDay.get(ouraSleepDate(doc)) ?? []), doc]);
-  const result: CanonicalNights = { sessions: [], sleepDays: [], hrvDays: [] };
+  const result: CanonicalNights = { sessions: [], sleepDays: [], hrvDays: [], signalDays: [] };
   for (const dayDocs of byDay.values()) {
     const main = pickMainOuraSleep(dayDocs);
     for (const doc of dayDocs) {
@@ -217,6 +238,7 @@ export function ouraNightsToCanonical(docs: readonly OuraSleep[]): CanonicalNigh
       result.sessions.push(mapped.session);
       if (mapped.sleepDay) result.sleepDays.push(mapped.sleepDay);
       if (mapped.hrvDay) result.hrvDays.push(mapped.hrvDay);
+      if (mapped.signalDay) result.signalDays!.push(mapped.signalDay);
     }
   }
   return result;

@@ -75,11 +75,25 @@ export interface SleepSession {
   fields: SleepMetrics;
 }
 
+/** Vendor scores of one day beside the night (CONTRACT §4 extension, GET /v1/me/signals). */
+export interface SignalDay {
+  date: string;
+  source: Vendor;
+  readiness_score: number | null;
+  temperature_deviation_c: number | null;
+  recovery_score: number | null;
+  spo2_pct: number | null;
+  skin_temp_c: number | null;
+  user_calibrating: boolean | null;
+}
+
 /** Everything mapped from a batch of vendor sleep records: all sessions, and daily rows of main nights. */
 export interface CanonicalNights {
   sessions: SleepSession[];
   sleepDays: SleepDay[];
   hrvDays: HrvDay[];
+  /** Vendor scores of the main nights' days; absent when the vendor gave none. */
+  signalDays?: SignalDay[];
 }
 
 export type VendorEventAction = "upsert" | "delete";

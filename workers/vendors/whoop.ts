@@ -8,6 +8,7 @@ import type {
   FetchLike,
   HrvDay,
   Parsed,
+  SignalDay,
   SignatureCheck,
   SleepDay,
   SleepMetrics,
@@ -112,6 +113,10 @@ export const whoopRecoverySchema = z.object({
     .object({
       resting_heart_rate: z.number().nonnegative(),
       hrv_rmssd_milli: z.number().nonnegative(),
+      recovery_score: z.number().min(0).max(100).nullish().transform((v) => v ?? null),
+      spo2_percentage: z.number().min(0).max(100).nullish().transform((v) => v ?? null),
+      skin_temp_celsius: z.number().min(0).max(50).nullish().transform((v) => v ?? null),
+      user_calibrating: z.boolean().nullish().transform((v) => v ?? null),
     })
     .nullish(),
 });
@@ -225,6 +230,17 @@ function recoveryOfNight(segments: readonly WhoopSleep[], recoveries: readonly W
   return recoveries.find((r) => ids.has(r.sleep_id)) ?? recoveries.find((r) => cycles.has(r.cycle_id));
 }
 
+/** WHOOP's own scores of a scored recovery, dated like its night. */
+export function whoopRecoverySignals(recovery: WhoopRecovery, date: string): SignalDay | null {
+  if (recovery.score_state !== "SCORED" || !recovery.score) return null;
+  const score = recovery.score;
+  return {
+    date, source: "whoop", readiness_score: null, temperature_deviation_c: null,
+    recovery_score: score.recovery_score === null ? null : Math.round(score.recovery_score),
+    spo2_pct: score.spo2_percentage, skin_temp_c: score.skin_temp_celsius, user_calibrating: score.user_calibrating,
+  };
+}
+
 /**
  * Maps sleeps and recoveries of a period (backfill, reconciliation, one rebuilt day). The non-nap
  * sleeps ending on a date make that date's night (merged when WHOOP split it), the longest of them
@@ -241,7 +257,7 @@ export function whoopNightsToCanonical(
     segmentsByDate.set(date, [...(segmentsByDate.get(date) ?? []), sleep]);
   }
   const span = (s: WhoopSleep) => Date.parse(s.end) - Date.parse(s.start);
-  const result: CanonicalNights = { sessions: [], sleepDays: [], hrvDays: [] };
+  const result: CanonicalNights = { sessions: [], sleepDays: [], hrvDays: [], signalDays: [] };
   const mainIds = new Set<string>();
   for (const [date, segments] of segmentsByDate) {
     mainIds.add(segments.reduce((best, s) => (span(s) > span(best) ? s : best)).id);
@@ -249,6 +265,8 @@ export function whoopNightsToCanonical(
     const recovery = recoveryOfNight(segments, recoveries);
     const hrv = recovery ? whoopRecoveryToHrv(recovery, date) : null;
     if (hrv) result.hrvDays.push(hrv);
+    const signals = recovery ? whoopRecoverySignals(recovery, date) : null;
+    if (signals) result.signalDays!.push(signals);
   }
   for (const sleep of sleeps) result.sessions.push({ ...whoopSleepToCanonical(sleep).session, is_main: mainIds.has(sleep.id) });
   return result;
