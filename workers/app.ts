@@ -9,6 +9,7 @@ import type { AppEnv } from "./lib/context";
 import { requireUser } from "./api/auth";
 import { registerBiometricRoutes } from "./api/biometrics";
 import { registerSignalRoutes } from "./api/signals";
+import { registerTrendRoutes } from "./api/trends";
 import { registerConnectionRoutes } from "./api/connections";
 import { registerHealthRoutes } from "./api/health";
 import { registerMeRoutes } from "./api/me";
@@ -67,6 +68,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
   registerReadinessRoutes(app);
   registerBiometricRoutes(app);
   registerSignalRoutes(app);
+  registerTrendRoutes(app);
   registerSampleRoutes(app);
   registerPrivacyRoutes(app);
 
