@@ -1,7 +1,7 @@
 // Drizzle table definitions: the typed mirror of db/migrations/*.sql (the SQL is the source of truth
 // for constraints, triggers and hypertables; keep both in step when a migration changes a table).
 import {
-  bigserial, boolean, date, doublePrecision, integer, jsonb, pgTable, primaryKey, real, text,
+  bigserial, boolean, date, doublePrecision, integer, jsonb, pgTable, primaryKey, real, smallint, text,
   timestamp, uuid,
 } from "drizzle-orm/pg-core";
 
@@ -21,7 +21,7 @@ export const connections = pgTable("connections", {
   userId: uuid("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
   vendor: text("vendor").$type<"oura" | "whoop">().notNull(),
   vendorUserId: text("vendor_user_id").notNull(),
-  status: text("status").$type<"active" | "needs_reconsent">().notNull().default("active"),
+  status: text("status").$type<"active" | "needs_reconsent" | "membership_lapsed">().notNull().default("active"),
   accessTokenEnc: text("access_token_enc").notNull(),
   refreshTokenEnc: text("refresh_token_enc"),
   tokenExpiresAt: instant("token_expires_at"),
@@ -99,6 +99,7 @@ export const sleepDaily = pgTable("sleep_daily", {
   bedtimeEnd: instant("bedtime_end"),
   avgHrvMs: real("avg_hrv_ms"),
   lowestHrBpm: real("lowest_hr_bpm"),
+  shortNight: boolean("short_night").notNull().default(false),
   updatedAt: instant("updated_at").notNull().defaultNow(),
 }, (t) => [primaryKey({ columns: [t.userId, t.date, t.source] })]);
 
@@ -122,6 +123,7 @@ export const phoneSamples = pgTable("phone_samples", {
   value: doublePrecision("value"),
   unit: text("unit"),
   stage: text("stage"),
+  utcOffsetMin: smallint("utc_offset_min"),
   receivedAt: instant("received_at").notNull().defaultNow(),
 }, (t) => [primaryKey({ columns: [t.userId, t.uuid, t.startAt] })]);
 
@@ -164,6 +166,28 @@ export const webhookSubscriptions = pgTable("webhook_subscriptions", {
   subscriptionId: text("subscription_id").notNull(),
   eventType: text("event_type").notNull(),
   dataType: text("data_type").notNull(),
+  callbackUrl: text("callback_url"),
   expiresAt: instant("expires_at").notNull(),
   updatedAt: instant("updated_at").notNull().defaultNow(),
 }, (t) => [primaryKey({ columns: [t.vendor, t.subscriptionId] })]);
+
+export const vendorCallBudget = pgTable("vendor_call_budget", {
+  budgetKey: text("budget_key").notNull(),
+  windowName: text("window_name").$type<"minute" | "day">().notNull(),
+  windowStart: instant("window_start").notNull(),
+  used: integer("used").notNull(),
+  blockedUntil: instant("blocked_until"),
+}, (t) => [primaryKey({ columns: [t.budgetKey, t.windowName] })]);
+
+export const dailySignals = pgTable("daily_signals", {
+  userId: uuid("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+  date: day("date").notNull(),
+  source: text("source").notNull(),
+  readinessScore: smallint("readiness_score"),
+  temperatureDeviationC: real("temperature_deviation_c"),
+  recoveryScore: smallint("recovery_score"),
+  spo2Pct: real("spo2_pct"),
+  skinTempC: real("skin_temp_c"),
+  userCalibrating: boolean("user_calibrating"),
+  updatedAt: instant("updated_at").notNull().defaultNow(),
+}, (t) => [primaryKey({ columns: [t.userId, t.date, t.source] })]);

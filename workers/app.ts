@@ -13,6 +13,8 @@ import { traceIdOf, traceparentFor } from "./lib/trace";
 import type { AppEnv } from "./lib/context";
 import { requireUser } from "./api/auth";
 import { registerBiometricRoutes } from "./api/biometrics";
+import { registerSignalRoutes } from "./api/signals";
+import { registerTrendRoutes } from "./api/trends";
 import { registerConnectionRoutes } from "./api/connections";
 import { registerHealthRoutes } from "./api/health";
 import { registerOAuthCallbackRoute } from "./api/oauth-callback";
@@ -88,6 +90,8 @@ export function createApp(): OpenAPIHono<AppEnv> {
   registerMeRoutes(app);
   registerReadinessRoutes(app);
   registerBiometricRoutes(app);
+  registerSignalRoutes(app);
+  registerTrendRoutes(app);
   registerSampleRoutes(app);
   registerPrivacyRoutes(app);
 

@@ -72,6 +72,10 @@ export const envSchema = z.object({
   // How long an isolate may answer GET /v1/me/readiness from its copy of what the user's Durable
   // Object served (workers/api/readiness-edge.ts); 0 sends every read to the object.
   READINESS_EDGE_CACHE_MS: z.coerce.number().int().min(0).max(10_000).default(1_000),
+  // The hub's share of WHOOP's app-wide limits (100 a minute, 10,000 a day): a margin is left for the
+  // OAuth flows' profile reads, which are not budgeted (docs/adr/0007).
+  WHOOP_CALLS_PER_MINUTE: z.coerce.number().int().positive().default(90),
+  WHOOP_CALLS_PER_DAY: z.coerce.number().int().positive().default(9_500),
 }).refine((env) => !(env.ACCESS_AUD || env.OPS_ACCESS_AUD) || env.ACCESS_TEAM_DOMAIN, {
   // Access checks need both: the audience tag and the team whose keys sign the assertions.
   path: ["ACCESS_TEAM_DOMAIN"],

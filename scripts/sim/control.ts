@@ -15,7 +15,7 @@ const NETWORK_METHODS = ["setLatency", "failures", "rateLimit", "slowBodies", "c
 
 const CALLABLE: Record<Target, readonly string[]> = {
   posthog: [],
-  oura: ["addUser", "putSleep", "deleteSleep", "failNext", "expireAccessTokens", "signedWebhook", "notify", "deliverWebhook"],
+  oura: ["addUser", "putSleep", "deleteSleep", "failNext", "expireAccessTokens", "setMembershipActive", "signedWebhook", "notify", "deliverWebhook"],
   whoop: ["addUser", "putSleep", "putRecovery", "deleteSleep", "deleteRecovery", "failNext", "expireAccessTokens", "signedWebhook", "deliverWebhook"],
   idp: ["mint", "rotateKeys", "setJwksBehaviour"],
   "oura-network": NETWORK_METHODS,

@@ -206,9 +206,16 @@ interface PlannedFailure {
   account: string | undefined;
 }
 
-/** Answers the next API calls with a chosen status, as a vendor under load or in an outage would. */
+/**
+ * Answers the next API calls with a chosen status, as a vendor under load or in an outage would.
+ * `waitHeaders` says how the vendor states the wait (Oura: Retry-After; WHOOP: X-RateLimit-Reset).
+ */
 export class FaultPlan {
   readonly #planned: PlannedFailure[] = [];
+
+  constructor(
+    private readonly waitHeaders: (seconds: number) => Record<string, string> = (seconds) => ({ "retry-after": String(seconds) }),
+  ) {}
 
   /** Plans `count` failures; with `account`, only that account's calls fail (parallel tests stay apart). */
   failNext(count: number, status: number, retryAfterSeconds?: number, account?: string | number): void {
@@ -221,7 +228,7 @@ export class FaultPlan {
     if (index < 0) return false;
     const [failure] = this.#planned.splice(index, 1);
     const headers: Record<string, string> =
-      failure!.retryAfterSeconds === undefined ? {} : { "retry-after": String(failure!.retryAfterSeconds) };
+      failure!.retryAfterSeconds === undefined ? {} : this.waitHeaders(failure!.retryAfterSeconds);
     sendJson(res, failure!.status, body(failure!.status), headers);
     return true;
   }

@@ -89,7 +89,9 @@ function seedDemoAccounts(
   const endDate = history.endDate ?? new Date().toISOString().slice(0, 10);
   const seed = history.seed ?? 1;
   oura.addUser(DEMO_ACCOUNTS.oura);
-  for (const document of generateOuraHistory({ vendorUserId: DEMO_ACCOUNTS.oura, days: history.days, endDate, seed })) {
+  // The demo athlete lives like one: now and then a night under 3 h, naps, late naps, split nights.
+  const irregular = { napProbability: 0.15, shortNightProbability: 0.04, splitNightProbability: 0.06 };
+  for (const document of generateOuraHistory({ vendorUserId: DEMO_ACCOUNTS.oura, days: history.days, endDate, seed, ...irregular })) {
     oura.putSleep(DEMO_ACCOUNTS.oura, document);
   }
   whoop.addUser(DEMO_ACCOUNTS.whoop);
@@ -98,6 +100,7 @@ function seedDemoAccounts(
     days: history.days,
     endDate,
     seed,
+    ...irregular,
   });
   for (const sleep of sleeps) whoop.putSleep(DEMO_ACCOUNTS.whoop, sleep);
   for (const recovery of recoveries) whoop.putRecovery(DEMO_ACCOUNTS.whoop, recovery);

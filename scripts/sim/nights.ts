@@ -81,7 +81,10 @@ export function createPerson(rng: Rng): Person {
   };
 }
 
-export function simulateNights(rng: Rng, person: Person, days: number, endDate: string): Night[] {
+/** Time in bed of a short night: Oura types a period of 15 min to 3 h `sleep`, not `long_sleep`. */
+const SHORT_NIGHT_IN_BED_S: [number, number] = [1.6 * HOUR_S, 2.9 * HOUR_S];
+
+export function simulateNights(rng: Rng, person: Person, days: number, endDate: string, shortNightProbability = 0): Night[] {
   const nights: Night[] = [];
   // Day-to-day HRV follows an AR(1) process in log space: nights resemble their neighbours.
   let drift = 0;
@@ -110,8 +113,18 @@ export function simulateNights(rng: Rng, person: Person, days: number, endDate: 
       deepFraction: clamp(rng.normal(0.18, 0.03), 0.12, 0.25),
       remFraction: clamp(rng.normal(0.22, 0.03), 0.15, 0.28),
     });
+    // Drawn only when asked for, so histories without short nights stay what they were for a seed.
+    if (shortNightProbability > 0 && rng.chance(shortNightProbability)) shorten(rng, nights.at(-1)!);
   }
   return nights;
+}
+
+/** A night cut short (late home, early flight): in bed 1.6–2.9 h from about 3 a.m., HRV down. */
+function shorten(rng: Rng, night: Night): void {
+  night.timeInBedS = roundTo(rng.uniform(...SHORT_NIGHT_IN_BED_S), EPOCH_S);
+  night.bedStartWallMs = Date.parse(`${night.date}T00:00:00Z`) + rng.uniform(2.5, 3.5) * HOUR_S * 1000;
+  night.hrvMs = clamp(night.hrvMs * 0.8, 31, 89);
+  night.strained = true;
 }
 
 export interface StageSplit {
@@ -143,8 +156,12 @@ export interface HistoryOptions<UserId> {
   seed: number | string;
   /** The wearer's UTC offset, e.g. "+02:00". */
   utcOffset?: string;
-  /** Chance of an afternoon nap on any day. */
+  /** Chance of a nap on any day (Oura: a `late_nap` when it starts after 6 pm). */
   napProbability?: number;
+  /** Chance that a night is under 3 h (Oura types it `sleep`); 0 unless asked for. */
+  shortNightProbability?: number;
+  /** WHOOP: chance that a night is recorded as two sleeps of one cycle; 0 unless asked for. */
+  splitNightProbability?: number;
 }
 
 // Dates, offsets, numbers.

@@ -27,6 +27,11 @@ export interface OAuthGrantsOptions {
   tokenPrefix: string;
   /** WHOOP hands out a refresh token only for the `offline` scope; Oura always does. */
   grantsRefreshToken: (scope: string) => boolean;
+  /**
+   * WHOOP's refresh example sends `scope=offline` with the refresh grant; without it the simulator
+   * answers with an access token only, so a client that leaves it out loses its refresh token.
+   */
+  refreshRequiresScope?: string;
 }
 
 const CODE_TTL_MS = 10 * 60 * 1000;
@@ -60,11 +65,13 @@ export class OAuthGrants<UserId> {
   }
 
   /** The presented refresh token is spent: a second use is refused, as with rotating tokens in production. */
-  refresh(refreshToken: string): TokenResponse | undefined {
+  refresh(refreshToken: string, requestedScope: string | null = null): TokenResponse | undefined {
     const grant = this.#refreshTokens.get(refreshToken);
     if (!grant) return undefined;
     this.#refreshTokens.delete(refreshToken);
-    return this.#issueTokens(grant);
+    const required = this.#options.refreshRequiresScope;
+    const withRefresh = required === undefined || (requestedScope ?? "").split(/\s+/).includes(required);
+    return this.#issueTokens(grant, withRefresh);
   }
 
   userFor(accessToken: string): UserId | undefined {
@@ -95,7 +102,7 @@ export class OAuthGrants<UserId> {
     }
   }
 
-  #issueTokens(grant: Grant<UserId>): TokenResponse {
+  #issueTokens(grant: Grant<UserId>, withRefresh = true): TokenResponse {
     const accessToken = this.#randomToken("at");
     const ttl = this.#options.accessTokenTtlSeconds;
     this.#accessTokens.set(accessToken, { grant, expiresAtMs: Date.now() + ttl * 1000 });
@@ -105,7 +112,7 @@ export class OAuthGrants<UserId> {
       expires_in: ttl,
       scope: grant.scope,
     };
-    if (this.#options.grantsRefreshToken(grant.scope)) {
+    if (withRefresh && this.#options.grantsRefreshToken(grant.scope)) {
       const refreshToken = this.#randomToken("rt");
       this.#refreshTokens.set(refreshToken, grant);
       response.refresh_token = refreshToken;
@@ -176,7 +183,7 @@ export function tokenHandler<UserId>(client: OAuthClient, grants: OAuthGrants<Us
     if (grantType === "authorization_code") {
       tokens = grants.redeemCode(form.get("code") ?? "", form.get("redirect_uri"));
     } else if (grantType === "refresh_token") {
-      tokens = grants.refresh(form.get("refresh_token") ?? "");
+      tokens = grants.refresh(form.get("refresh_token") ?? "", form.get("scope"));
     } else {
       return sendJson(res, 400, { error: "unsupported_grant_type" });
     }

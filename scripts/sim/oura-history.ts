@@ -1,5 +1,6 @@
 // Oura API v2 `sleep` documents generated from seeded nights.
 import {
+  addDays,
   checkedDate,
   checkedDays,
   checkedOffset,
@@ -62,15 +63,20 @@ export type OuraSleepDocument = {
 };
 
 
-/** One `long_sleep` per night plus occasional naps, sorted by `bedtime_start`. */
+/**
+ * One night per date (a `long_sleep`, or a `sleep` when it was under 3 h) plus occasional naps, a
+ * nap after 6 pm being a `late_nap` filed under the next day as Oura does; sorted by `bedtime_start`.
+ */
 export function generateOuraHistory(options: HistoryOptions<string>): OuraSleepDocument[] {
   const rng = createRng(`${options.seed}:oura:${options.vendorUserId}`);
   const person = createPerson(rng);
   const offset = checkedOffset(options.utcOffset ?? "+02:00");
+  const endDate = checkedDate(options.endDate);
   const documents: OuraSleepDocument[] = [];
-  for (const night of simulateNights(rng, person, checkedDays(options.days), checkedDate(options.endDate))) {
+  for (const night of simulateNights(rng, person, checkedDays(options.days), endDate, options.shortNightProbability)) {
     documents.push(ouraNight(rng, person, night, offset));
-    if (rng.chance(options.napProbability ?? 0.12)) documents.push(ouraNap(rng, night, offset));
+    // The last evening takes no late nap: it would belong to a day after the history.
+    if (rng.chance(options.napProbability ?? 0.12)) documents.push(ouraNap(rng, night, offset, night.date < endDate));
   }
   return documents;
 }
@@ -128,12 +134,13 @@ function ouraNight(rng: Rng, person: Person, night: Night, offset: string): Oura
     sleep_score_delta: null,
     time_in_bed: night.timeInBedS,
     total_sleep_duration: split.totalS,
-    type: "long_sleep",
+    type: night.timeInBedS > 3 * HOUR_S ? "long_sleep" : "sleep",
   };
 }
 
-function ouraNap(rng: Rng, night: Night, offset: string): OuraSleepDocument {
-  const startWallMs = Date.parse(`${night.date}T00:00:00Z`) + rng.uniform(13, 19) * HOUR_S * 1000;
+function ouraNap(rng: Rng, night: Night, offset: string, lateAllowed: boolean): OuraSleepDocument {
+  const startWallMs = Date.parse(`${night.date}T00:00:00Z`) + rng.uniform(13, lateAllowed ? 19 : 17.9) * HOUR_S * 1000;
+  const late = startWallMs >= Date.parse(`${night.date}T18:00:00Z`);
   const timeInBedS = roundTo(rng.uniform(20, 60) * 60, EPOCH_S);
   const split = splitStages(timeInBedS, rng.int(70, 90), 0.1, 0.05);
   const start = formatLocal(startWallMs, offset);
@@ -149,7 +156,7 @@ function ouraNap(rng: Rng, night: Night, offset: string): OuraSleepDocument {
     awake_time: split.awakeS,
     bedtime_end: formatLocal(startWallMs + timeInBedS * 1000, offset),
     bedtime_start: start,
-    day: night.date,
+    day: late ? addDays(night.date, 1) : night.date,
     deep_sleep_duration: split.deepS,
     efficiency: Math.round((100 * split.totalS) / timeInBedS),
     heart_rate: heartRate,
@@ -169,7 +176,7 @@ function ouraNap(rng: Rng, night: Night, offset: string): OuraSleepDocument {
     sleep_score_delta: null,
     time_in_bed: timeInBedS,
     total_sleep_duration: split.totalS,
-    type: startWallMs >= Date.parse(`${night.date}T18:00:00Z`) ? "late_nap" : "sleep",
+    type: late ? "late_nap" : "sleep",
   };
 }
 

@@ -1,5 +1,6 @@
 // Oura API v2 simulator: OAuth, the sleep collection, webhook subscriptions and signed deliveries.
 import { createHmac, randomUUID } from "node:crypto";
+import type { ServerResponse } from "node:http";
 import { addDays, type OuraSleepDocument } from "./generate";
 import {
   bearerToken,
@@ -76,6 +77,8 @@ export interface OuraSim {
   failNext(count: number, status: number, retryAfterSeconds?: number, account?: string): void;
   /** Expires the account's access tokens (every account's when none is named). */
   expireAccessTokens(vendorUserId?: string): void;
+  /** While lapsed, the account's data endpoints answer 403 as Oura does for a lapsed membership. */
+  setMembershipActive(vendorUserId: string, active: boolean): void;
   signedWebhook(body: OuraWebhookEvent | string, options?: { timestampSeconds?: number }): SignedWebhook;
   /** POSTs a signed notification to `callbackUrl`; resolves with the answer's status. */
   deliverWebhook(callbackUrl: string, body: OuraWebhookEvent | string): Promise<number>;
@@ -118,6 +121,7 @@ export async function startOuraSim(options: OuraSimOptions): Promise<OuraSim> {
   const requests: LoggedRequest[] = [];
   const faults = new FaultPlan();
   const network = new NetworkFaults({ errorBody: (status) => ({ detail: `simulated HTTP ${status}` }) });
+  const lapsedMemberships = new Set<string>();
   const grants = new OAuthGrants<string>({
     accessTokenTtlSeconds: options.accessTokenTtlSeconds ?? DAY_S,
     tokenPrefix: "oura",
@@ -131,6 +135,10 @@ export async function startOuraSim(options: OuraSimOptions): Promise<OuraSim> {
       const userId = token === undefined ? undefined : grants.userFor(token);
       if (faults.answer(ctx.res, (status) => ({ detail: `simulated HTTP ${status}` }), userId)) return;
       if (userId === undefined) return sendJson(ctx.res, 401, { detail: "Invalid or expired access token" });
+      // Gen3 and Ring 4 data is served only while the user's Oura membership is active.
+      if (lapsedMemberships.has(userId) && ctx.url.pathname !== "/v2/usercollection/personal_info") {
+        return sendJson(ctx.res, 403, { detail: "The user's Oura membership is not active; their data is not available through the API" });
+      }
       handler(ctx, userId);
     };
 
@@ -263,7 +271,7 @@ export async function startOuraSim(options: OuraSimOptions): Promise<OuraSim> {
       "/v2/webhook/subscription/:id",
       webhookClient(({ res, params }) => {
         const subscription = subscriptions.get(params.id ?? "");
-        if (!subscription) return sendJson(res, 404, { detail: "Not Found" });
+        if (!subscription) return missingSubscription(res);
         sendJson(res, 200, subscription);
       }),
     )
@@ -272,7 +280,7 @@ export async function startOuraSim(options: OuraSimOptions): Promise<OuraSim> {
       "/v2/webhook/subscription/renew/:id",
       webhookClient(({ res, params }) => {
         const subscription = subscriptions.get(params.id ?? "");
-        if (!subscription) return sendJson(res, 404, { detail: "Not Found" });
+        if (!subscription) return missingSubscription(res);
         sendJson(res, 200, renewed(subscription));
       }),
     )
@@ -281,7 +289,7 @@ export async function startOuraSim(options: OuraSimOptions): Promise<OuraSim> {
       "/v2/webhook/subscription/:id",
       webhookClient(({ res, params }) => {
         const id = params.id ?? "";
-        if (!subscriptions.delete(id)) return sendJson(res, 404, { detail: "Not Found" });
+        if (!subscriptions.delete(id)) return missingSubscription(res);
         verificationTokens.delete(id);
         sendEmpty(res, 204);
       }),
@@ -309,6 +317,10 @@ export async function startOuraSim(options: OuraSimOptions): Promise<OuraSim> {
     deleteSleep: (id) => sleeps.delete(id),
     failNext: (count, status, retryAfterSeconds, account) => faults.failNext(count, status, retryAfterSeconds, account),
     expireAccessTokens: (account) => grants.expireAccessTokens(account),
+    setMembershipActive(vendorUserId, active) {
+      if (active) lapsedMemberships.delete(vendorUserId);
+      else lapsedMemberships.add(vendorUserId);
+    },
     signedWebhook,
     deliverWebhook,
     async notify(event) {
@@ -363,6 +375,11 @@ async function callbackAnswersChallenge(request: SubscriptionRequest): Promise<b
   } catch {
     return false;
   }
+}
+
+/** Oura answers 403, not 404, for a subscription id it does not have (get, renew and delete). */
+function missingSubscription(res: ServerResponse): void {
+  sendJson(res, 403, { detail: "Subscription not found or not owned by this application" });
 }
 
 function byDayThenStart(a: OuraSleepInput, b: OuraSleepInput): number {

@@ -77,7 +77,10 @@ export interface WhoopHistory {
   recoveries: WhoopRecovery[];
 }
 
-/** One scored sleep and recovery per night (cycle), plus occasional naps, sorted by `start`. */
+/**
+ * One scored sleep and recovery per night (cycle), plus occasional naps, sorted by `start`. A split
+ * night is two sleeps of one cycle (both `nap: false`) around a wake; its recovery names the second.
+ */
 export function generateWhoopHistory(options: HistoryOptions<number>): WhoopHistory {
   const rng = createRng(`${options.seed}:whoop:${options.vendorUserId}`);
   const person = createPerson(rng);
@@ -85,7 +88,8 @@ export function generateWhoopHistory(options: HistoryOptions<number>): WhoopHist
   const firstCycleId = rng.int(100_000, 900_000);
   const firstV1Id = rng.int(10_000_000, 90_000_000);
   const history: WhoopHistory = { sleeps: [], recoveries: [] };
-  const nights = simulateNights(rng, person, checkedDays(options.days), checkedDate(options.endDate));
+  const nights = simulateNights(rng, person, checkedDays(options.days), checkedDate(options.endDate), options.shortNightProbability);
+  const splitProbability = options.splitNightProbability ?? 0;
   for (const [index, night] of nights.entries()) {
     const sleep = whoopSleep(rng, night, {
       userId: options.vendorUserId,
@@ -93,8 +97,10 @@ export function generateWhoopHistory(options: HistoryOptions<number>): WhoopHist
       v1Id: firstV1Id + 2 * index,
       offset,
     });
-    history.sleeps.push(sleep);
-    history.recoveries.push(whoopRecovery(rng, person, night, sleep));
+    // Drawn only when asked for, so histories without split nights stay what they were for a seed.
+    const segments = splitProbability > 0 && rng.chance(splitProbability) ? splitSleep(rng, sleep) : [sleep];
+    history.sleeps.push(...segments);
+    history.recoveries.push(whoopRecovery(rng, person, night, segments.at(-1)!));
     if (rng.chance(options.napProbability ?? 0.12)) {
       history.sleeps.push(whoopNap(rng, night, { ...sleep, v1_id: firstV1Id + 2 * index + 1 }));
     }
@@ -153,6 +159,42 @@ function whoopSleep(rng: Rng, night: Night, ids: WhoopIds): WhoopSleep {
       sleep_efficiency_percentage: round((100 * (light + slowWave + rem)) / inBed, 5),
     },
   };
+}
+
+/** The sleep cut in two by a 20–60 minute wake after 40–60% of it; stage times split in proportion. */
+function splitSleep(rng: Rng, sleep: WhoopSleep): [WhoopSleep, WhoopSleep] {
+  const startMs = Date.parse(sleep.start);
+  const endMs = Date.parse(sleep.end);
+  const cutMs = Math.round(startMs + (endMs - startMs) * rng.uniform(0.4, 0.6));
+  const resumeMs = Math.min(endMs - 30 * 60_000, cutMs + Math.round(rng.uniform(20, 60) * 60_000));
+  const part = (fromMs: number, toMs: number, id: string): WhoopSleep => {
+    const share = (toMs - fromMs) / (endMs - startMs);
+    const stages = sleep.score!.stage_summary;
+    const scaled = (ms: number) => Math.round(ms * share);
+    const light = scaled(stages.total_light_sleep_time_milli);
+    const slowWave = scaled(stages.total_slow_wave_sleep_time_milli);
+    const rem = scaled(stages.total_rem_sleep_time_milli);
+    const inBed = toMs - fromMs;
+    return {
+      ...sleep,
+      id,
+      start: new Date(fromMs).toISOString(),
+      end: new Date(toMs).toISOString(),
+      score: {
+        ...sleep.score!,
+        stage_summary: {
+          ...stages,
+          total_in_bed_time_milli: inBed,
+          total_awake_time_milli: Math.max(0, inBed - light - slowWave - rem),
+          total_light_sleep_time_milli: light,
+          total_slow_wave_sleep_time_milli: slowWave,
+          total_rem_sleep_time_milli: rem,
+        },
+        sleep_efficiency_percentage: round((100 * Math.min(inBed, light + slowWave + rem)) / inBed, 5),
+      },
+    };
+  };
+  return [part(startMs, cutMs, sleep.id), part(resumeMs, endMs, rng.uuid())];
 }
 
 function whoopNap(rng: Rng, night: Night, mainSleep: WhoopSleep): WhoopSleep {

@@ -1,5 +1,6 @@
 // WHOOP API v2 simulator: OAuth, profile, sleeps, recoveries, access revocation and signed webhooks.
 import { createHmac } from "node:crypto";
+import type { ServerResponse } from "node:http";
 import type { WhoopRecovery, WhoopSleep } from "./generate";
 import {
   bearerToken,
@@ -22,7 +23,15 @@ import { NetworkFaults } from "./faults";
 export interface WhoopSimOptions extends OAuthClient {
   port?: number;
   accessTokenTtlSeconds?: number;
+  /**
+   * WHOOP's app-wide limit per minute. Every answer reports it in X-RateLimit-* headers; calls over
+   * it are refused with 429 only when `enforceRateLimit` is set (a test suite shares one app).
+   */
+  rateLimitPerMinute?: number;
+  enforceRateLimit?: boolean;
 }
+
+const DAY_LIMIT = 10_000;
 
 export interface WhoopProfile {
   user_id: number;
@@ -52,7 +61,7 @@ export interface WhoopSim {
   putRecovery(userId: number, recovery: WhoopRecoveryInput): void;
   deleteSleep(id: string): boolean;
   deleteRecovery(cycleId: number): boolean;
-  /** The next `count` API calls answer `status` (with Retry-After when given). */
+  /** The next `count` API calls answer `status` (with X-RateLimit-Reset when a wait is given). */
   failNext(count: number, status: number, retryAfterSeconds?: number, account?: number): void;
   /** Expires the account's access tokens (every account's when none is named). */
   expireAccessTokens(userId?: number): void;
@@ -75,15 +84,36 @@ export async function startWhoopSim(options: WhoopSimOptions): Promise<WhoopSim>
   const sleeps = new Map<string, WhoopSleepInput>();
   const recoveries = new Map<number, WhoopRecoveryInput>();
   const requests: LoggedRequest[] = [];
-  const faults = new FaultPlan();
+  const perMinute = options.rateLimitPerMinute ?? 100;
+  // WHOOP answers 429 with the wait in X-RateLimit-Reset (seconds), not Retry-After.
+  const faults = new FaultPlan((seconds) => ({
+    "x-ratelimit-limit": `${perMinute}, ${perMinute};window=60, ${DAY_LIMIT};window=86400`,
+    "x-ratelimit-remaining": "0",
+    "x-ratelimit-reset": String(seconds),
+  }));
+  const minuteWindow = { startMs: 0, used: 0 };
+  /** Counts the call in the app-wide minute window and states the limits as WHOOP's headers do. */
+  const rateLimitHeaders = (res: ServerResponse): boolean => {
+    const now = Date.now();
+    if (now - minuteWindow.startMs >= 60_000) Object.assign(minuteWindow, { startMs: now, used: 0 });
+    minuteWindow.used++;
+    const resetSeconds = Math.ceil((minuteWindow.startMs + 60_000 - now) / 1000);
+    res.setHeader("x-ratelimit-limit", `${perMinute}, ${perMinute};window=60, ${DAY_LIMIT};window=86400`);
+    res.setHeader("x-ratelimit-remaining", String(Math.max(0, perMinute - minuteWindow.used)));
+    res.setHeader("x-ratelimit-reset", String(resetSeconds));
+    if (!options.enforceRateLimit || minuteWindow.used <= perMinute) return false;
+    sendJson(res, 429, { error: "Too Many Requests" });
+    return true;
+  };
   const network = new NetworkFaults({
     errorBody: (status) => ({ error: `simulated HTTP ${status}` }),
-    rateLimitHeaders: (resetSeconds) => ({ "x-ratelimit-limit": "100", "x-ratelimit-remaining": "0", "x-ratelimit-reset": String(resetSeconds) }),
+    rateLimitHeaders: (resetSeconds) => ({ "x-ratelimit-limit": String(perMinute), "x-ratelimit-remaining": "0", "x-ratelimit-reset": String(resetSeconds) }),
   });
   const grants = new OAuthGrants<number>({
     accessTokenTtlSeconds: options.accessTokenTtlSeconds ?? 3600,
     tokenPrefix: "whoop",
     grantsRefreshToken: (scope) => scope.split(/\s+/).includes("offline"),
+    refreshRequiresScope: "offline",
   });
 
   const api =
@@ -91,6 +121,7 @@ export async function startWhoopSim(options: WhoopSimOptions): Promise<WhoopSim>
     (ctx) => {
       const token = bearerToken(ctx.req);
       const userId = token === undefined ? undefined : grants.userFor(token);
+      if (rateLimitHeaders(ctx.res)) return;
       if (faults.answer(ctx.res, (status) => ({ error: `simulated HTTP ${status}` }), userId)) return;
       if (token === undefined || userId === undefined) return sendJson(ctx.res, 401, { error: "Unauthorized" });
       handler(ctx, userId, token);

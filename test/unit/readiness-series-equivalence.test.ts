@@ -1,19 +1,22 @@
 // The many-date path must give exactly what the model gave before it was made faster, and exactly
 // what each date scored alone gives. Each digest is the SHA-256 of JSON.stringify of
 // computeReadinessSeries(rows, dates) for its scenario, taken from the plain per-date implementation
-// (workers/readiness as of commit 2096881) before the series path was optimized. A changed digest
-// means stored snapshots would change: that calls for a new algorithm_version, not a new digest.
+// (workers/readiness as of commit 2096881) before the series path was optimized, and taken again
+// when readiness-1.1.0 added the acute HRV term (the series path unchanged, the model changed). A
+// changed digest means stored snapshots would change: that calls for a new algorithm_version, not a
+// new digest.
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { computeReadiness, computeReadinessSeries } from "../../workers/readiness";
 import { SCENARIOS } from "./readiness-series-scenarios";
 
+/** Digests under readiness-1.1.0 (those of readiness-1.0.0 are in this file's history). */
 const GOLDEN_SHA256: Record<keyof typeof SCENARIOS, string> = {
-  oura_gaps_and_outliers: "e8243c04fbe92666df25fa80a4ccd40d1c833a1538accd3be6c4ec65f9b31140",
-  switching_sources: "2057e9e604d3020c2ff4e5fd881b400959ff3ae1482fd8b7d64752664ac6807a",
-  apple_sdnn_only: "eea061b0d5c40343d3a1658eae83ef6a3e294fdea50a92063ea88f9ac527d7ba",
-  mixed_metrics_and_duplicates: "f9f5bca58612f37e48252f3133b2e5523bc5b1903aff69b1400e9a1c4d726fd2",
-  sparse_wearer: "7565b59ac6b6baf5b4a520c0ac18eb64f2c465b303e54b0a35018b846ff05907",
+  oura_gaps_and_outliers: "41de4f549c1ca80151236e8607c19dc14bc20e734ae46118fee746bf1b0cc775",
+  switching_sources: "460988e5055de201bd9ddd733d01cf57ba9c1606a7f95440f4ff1be354304977",
+  apple_sdnn_only: "e059f6792abadcfda4918c433aef94882651f77e52f22058d404a3be96aec213",
+  mixed_metrics_and_duplicates: "91bb089ee7897afa611969ce9495a686301de6273bec0e5a65684d29ca450e7b",
+  sparse_wearer: "4505471b9db8c644f135525b726b9653f31dd8b0c07bd9a5073306f556bd8255",
 };
 
 function sha256(value: unknown): string {

@@ -32,8 +32,10 @@ describe("readiness of a stable user", () => {
     expect(scores.every((s) => s !== null)).toBe(true);
     const sorted = (scores as number[]).slice().sort((a, b) => a - b);
     expect(results.every((r) => r.level !== "low")).toBe(true);
-    // The middle 80 % of days lie within 20 points, and the typical day is high.
-    expect(sorted[26]! - sorted[3]!).toBeLessThanOrEqual(20);
+    // The middle 80 % of days lie within 25 points, and the typical day is high. (Within 20 under
+    // readiness-1.0.0: since 1.1.0 a single night more than 1 SD below the usual costs points on its
+    // own, which is the point of the acute term and widens a stable user's spread a little.)
+    expect(sorted[26]! - sorted[3]!).toBeLessThanOrEqual(25);
     expect(sorted[15]!).toBeGreaterThanOrEqual(70);
   });
 

@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { addDays, generateDemoDays, generateOuraHistory, generateWhoopHistory } from "../../scripts/sim/generate";
+import { ouraNightsToCanonical, ouraSleepSchema } from "../../workers/vendors/oura";
+import { whoopNightsToCanonical, whoopRecoverySchema, whoopSleepSchema } from "../../workers/vendors/whoop";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
@@ -126,5 +128,44 @@ describe("demo days", () => {
       expect(Date.parse(row.bedtime_end)).toBeGreaterThan(Date.parse(row.bedtime_start));
     }
     expect(generateDemoDays(14, "2026-06-14", 1)).toEqual(rows);
+  });
+});
+
+describe("histories with short nights, naps, late naps and split nights", () => {
+  const endDate = "2026-05-31";
+  const dates = Array.from({ length: 60 }, (_, i) => addDays(endDate, i - 59));
+
+  it("Oura: short nights are `sleep` periods under 3 h, late naps are filed under the next day; every day keeps its night", () => {
+    const docs = generateOuraHistory({ vendorUserId: "athlete", days: 60, endDate, seed: 8, napProbability: 0.4, shortNightProbability: 0.15 });
+    const shortNights = docs.filter((doc) => doc.type === "sleep" && doc.time_in_bed > 3600);
+    const lateNaps = docs.filter((doc) => doc.type === "late_nap");
+    expect(shortNights.length).toBeGreaterThan(2);
+    expect(lateNaps.length).toBeGreaterThan(0);
+    for (const night of shortNights) expect(night.time_in_bed).toBeLessThan(3 * 3600);
+    for (const nap of lateNaps) expect(nap.day).toBe(addDays(nap.bedtime_end.slice(0, 10), 1));
+
+    const mapped = ouraNightsToCanonical(docs.map((doc) => ouraSleepSchema.parse(doc)));
+    expect(mapped.sleepDays.map((day) => day.date).sort()).toEqual(dates);
+    expect(mapped.sleepDays.filter((day) => day.short_night).map((day) => day.date).sort()).toEqual(shortNights.map((doc) => doc.day).sort());
+    expect(mapped.hrvDays).toHaveLength(60);
+  });
+
+  it("WHOOP: a split night is two non-nap sleeps of one cycle whose recovery names the second; each date keeps one night and its HRV", () => {
+    const history = generateWhoopHistory({ vendorUserId: 77, days: 60, endDate, seed: 4, splitNightProbability: 0.2, shortNightProbability: 0.1 });
+    const nonNaps = history.sleeps.filter((sleep) => !sleep.nap);
+    const byCycle = new Map<number, typeof nonNaps>();
+    for (const sleep of nonNaps) byCycle.set(sleep.cycle_id, [...(byCycle.get(sleep.cycle_id) ?? []), sleep]);
+    const split = [...byCycle.values()].filter((segments) => segments.length === 2);
+    expect(split.length).toBeGreaterThan(3);
+    for (const [first, second] of split) {
+      expect(Date.parse(second!.start)).toBeGreaterThan(Date.parse(first!.end));
+      expect(history.recoveries.find((r) => r.cycle_id === first!.cycle_id)?.sleep_id).toBe(second!.id);
+    }
+    const mapped = whoopNightsToCanonical(
+      history.sleeps.map((sleep) => whoopSleepSchema.parse(sleep)),
+      history.recoveries.map((recovery) => whoopRecoverySchema.parse(recovery)),
+    );
+    expect(mapped.sleepDays.map((day) => day.date).sort()).toEqual(dates);
+    expect(mapped.hrvDays.map((day) => day.date).sort()).toEqual(dates);
   });
 });

@@ -69,6 +69,10 @@ describe("WHOOP simulator OAuth", () => {
     expect(rotated.refresh_token).not.toBe(offline.refresh_token);
     const reused = await token({ grant_type: "refresh_token", refresh_token: offline.refresh_token ?? "" });
     expect(reused.status).toBe(400);
+    // A refresh without scope=offline (WHOOP's example always sends it) brings no new refresh token.
+    const bare = await token({ grant_type: "refresh_token", refresh_token: rotated.refresh_token ?? "" });
+    expect(bare.status).toBe(200);
+    expect(((await bare.json()) as Record<string, string>).refresh_token).toBeUndefined();
 
     const profile = await api("/v2/user/profile/basic", rotated.access_token ?? "");
     expect(profile.status).toBe(200);
@@ -143,13 +147,19 @@ describe("WHOOP simulator data", () => {
     expect(page.next_token).toBeNull();
   });
 
-  it("answers the planned failures with Retry-After, then recovers", async () => {
+  it("answers a planned 429 as WHOOP does (X-RateLimit-Reset, no Retry-After), then recovers with the limits stated", async () => {
     const { access_token = "" } = await connect(USER, "read:profile");
     sim.failNext(1, 429, 30);
     const limited = await api("/v2/user/profile/basic", access_token);
     expect(limited.status).toBe(429);
-    expect(limited.headers.get("retry-after")).toBe("30");
-    expect((await api("/v2/user/profile/basic", access_token)).status).toBe(200);
+    expect(limited.headers.get("x-ratelimit-reset")).toBe("30");
+    expect(limited.headers.get("x-ratelimit-remaining")).toBe("0");
+    expect(limited.headers.get("retry-after")).toBeNull();
+    const ok = await api("/v2/user/profile/basic", access_token);
+    expect(ok.status).toBe(200);
+    expect(ok.headers.get("x-ratelimit-limit")).toBe("100, 100;window=60, 10000;window=86400");
+    expect(Number(ok.headers.get("x-ratelimit-remaining"))).toBeLessThan(100);
+    expect(Number(ok.headers.get("x-ratelimit-reset"))).toBeLessThanOrEqual(60);
   });
 });
 

@@ -50,9 +50,19 @@ describe("VendorError classification", () => {
     expect(error.message).not.toContain(token);
   });
 
-  it("401 and 403 need a new consent, 404 is not found, other 4xx are permanent", async () => {
+  it("WHOOP's 429 states the wait in X-RateLimit-Reset (seconds), which the retry honours", async () => {
+    const headers = { "x-ratelimit-limit": "100, 100;window=60, 10000;window=86400", "x-ratelimit-remaining": "0", "x-ratelimit-reset": "42" };
+    const error = await failureOf(fetchWhoopRecovery(base, token, 93845, answering(429, headers)));
+    expect(error).toMatchObject({ kind: "retryable", status: 429, retryAfterSeconds: 42, vendor: "whoop" });
+  });
+
+  it("Oura's 403 on data is a lapsed membership, not a revoked grant; WHOOP's 403 needs a new consent", async () => {
+    expect((await failureOf(fetchOuraSleep(base, token, "abc", answering(403)))).kind).toBe("membership_lapsed");
+    expect((await failureOf(fetchWhoopRecovery(base, token, 93845, answering(403)))).kind).toBe("auth");
+  });
+
+  it("401 needs a new consent, 404 is not found, other 4xx are permanent", async () => {
     expect((await failureOf(fetchOuraSleep(base, token, "abc", answering(401)))).kind).toBe("auth");
-    expect((await failureOf(fetchOuraSleep(base, token, "abc", answering(403)))).kind).toBe("auth");
     expect((await failureOf(fetchOuraSleep(base, token, "abc", answering(404)))).kind).toBe("not_found");
     expect((await failureOf(fetchOuraSleep(base, token, "abc", answering(400)))).kind).toBe("permanent");
     expect((await failureOf(fetchOuraSleep(base, token, "abc", answering(422)))).kind).toBe("permanent");

@@ -11,6 +11,8 @@ import {
 } from "../../workers/vendors/oura";
 import longSleepJson from "../fixtures/oura/sleep-long-sleep.json";
 import napJson from "../fixtures/oura/sleep-nap.json";
+import shortNightJson from "../fixtures/oura/sleep-short-night.json";
+import lateNapJson from "../fixtures/oura/sleep-late-nap.json";
 import nextDayJson from "../fixtures/oura/sleep-next-day.json";
 import page1Json from "../fixtures/oura/sleep-list-page-1.json";
 import page2Json from "../fixtures/oura/sleep-list-page-2.json";
@@ -21,6 +23,8 @@ import personalInfoJson from "../fixtures/oura/personal-info.json";
 const longSleep = ouraSleepSchema.parse(longSleepJson);
 const nap = ouraSleepSchema.parse(napJson);
 const nextDay = ouraSleepSchema.parse(nextDayJson);
+const shortNight = ouraSleepSchema.parse(shortNightJson);
+const lateNap = ouraSleepSchema.parse(lateNapJson);
 
 describe("ouraSleepToCanonical", () => {
   it("maps the main long_sleep to daily rows with the document's own values", () => {
@@ -39,6 +43,7 @@ describe("ouraSleepToCanonical", () => {
       bedtime_end: new Date(longSleepJson.bedtime_end).toISOString(),
       avg_hrv_ms: longSleepJson.average_hrv,
       lowest_hr_bpm: longSleepJson.lowest_heart_rate,
+      short_night: false,
     });
     expect(hrvDay).toEqual({
       date: longSleepJson.day,
@@ -90,8 +95,8 @@ describe("main night selection", () => {
     expect(pickMainOuraSleep([shorter, longSleep])?.id).toBe(longSleep.id);
   });
 
-  it("finds no main night in a day of naps", () => {
-    expect(pickMainOuraSleep([nap])).toBeUndefined();
+  it("finds no night in a day of late naps and rest periods", () => {
+    expect(pickMainOuraSleep([lateNap, { ...nap, type: "rest" }])).toBeUndefined();
   });
 
   it("maps several days: one daily row per day, every document as a session", () => {
@@ -102,6 +107,36 @@ describe("main night selection", () => {
       ["2026-03-11", nextDayJson.total_sleep_duration],
     ]);
     expect(nights.hrvDays.map((d) => d.rmssd_ms)).toEqual([longSleepJson.average_hrv, nextDayJson.average_hrv]);
+  });
+});
+
+describe("short nights and late naps", () => {
+  it("a day without a long_sleep takes its longest `sleep` as a short night, with its HRV", () => {
+    // 2.5 h asleep: Oura types the period `sleep`, so the night would vanish if only long_sleep counted.
+    const shorter = { ...shortNight, id: "shorter", total_sleep_duration: 1200 };
+    const nights = ouraNightsToCanonical([shorter, shortNight]);
+    expect(nights.sleepDays).toEqual([expect.objectContaining({ date: "2026-03-12", total_sleep_s: 9000, short_night: true })]);
+    expect(nights.hrvDays).toEqual([{ date: "2026-03-12", source: "oura", rmssd_ms: 33, sdnn_ms: null, resting_hr_bpm: 58 }]);
+    expect(nights.sessions.map((s) => [s.vendor_object_id, s.is_main])).toEqual([["shorter", false], [shortNight.id, true]]);
+  });
+
+  it("a long_sleep is never flagged short, and wins over a longer-sleeping `sleep` of its day", () => {
+    const longerNap = { ...nap, total_sleep_duration: 30_000 };
+    expect(pickMainOuraSleep([longerNap, longSleep])?.id).toBe(longSleep.id);
+    expect(ouraNightsToCanonical([longSleep]).sleepDays[0]?.short_night).toBe(false);
+  });
+
+  it("a late nap counts toward the next day: a session there, never the evening's or the next day's night", () => {
+    // Oura files it under the next day; a document still filed under the evening's date moves there too.
+    for (const doc of [lateNap, { ...lateNap, day: "2026-03-10" }]) {
+      const nights = ouraNightsToCanonical([longSleep, doc, nextDay]);
+      expect(nights.sessions.find((s) => s.vendor_object_id === lateNap.id)).toMatchObject({ date: "2026-03-11", is_main: false });
+      expect(nights.sleepDays.map((d) => [d.date, d.total_sleep_s, d.short_night])).toEqual([
+        ["2026-03-10", longSleepJson.total_sleep_duration, false],
+        ["2026-03-11", nextDayJson.total_sleep_duration, false],
+      ]);
+    }
+    expect(ouraNightsToCanonical([lateNap]).sleepDays).toEqual([]);
   });
 });
 

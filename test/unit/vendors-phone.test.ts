@@ -38,6 +38,7 @@ describe("validatePhoneBatch", () => {
       value: 57,
       unit: "bpm",
       stage: null,
+      utc_offset_min: 60,
     });
     expect(apple.length).toBe(appleJson.samples.length);
   });
@@ -119,11 +120,14 @@ describe("aggregatePhoneDays", () => {
     expect(night?.date).toBe("2026-03-09");
   });
 
-  it("means Apple HRV as SDNN and resting HR per local day", () => {
+  it("means Apple HRV as SDNN over the night's sleep window only; resting HR falls back to the day's value", () => {
     const { hrvDays } = aggregatePhoneDays(apple, "Asia/Tokyo");
+    // The night runs 23:30–07:00 in Tokyo: 52.7 and 61.3 were read in it; 38.2 (23:05, before bed)
+    // and 44.0 (09:12, a daytime spot reading) stay stored samples but do not feed the night.
+    // Apple's resting HR is one value a day, outside the window: each day keeps its own.
     expect(hrvDays).toEqual([
-      { date: "2026-03-09", source: "apple_health", rmssd_ms: null, sdnn_ms: 38.2, resting_hr_bpm: 56 },
-      { date: "2026-03-10", source: "apple_health", rmssd_ms: null, sdnn_ms: 52.7, resting_hr_bpm: 54 },
+      { date: "2026-03-09", source: "apple_health", rmssd_ms: null, sdnn_ms: null, resting_hr_bpm: 56 },
+      { date: "2026-03-10", source: "apple_health", rmssd_ms: null, sdnn_ms: 57, resting_hr_bpm: 54 },
     ]);
   });
 
@@ -142,8 +146,9 @@ describe("aggregatePhoneDays", () => {
       bedtime_start: "2026-03-09T22:20:00.000Z",
       bedtime_end: "2026-03-10T06:05:00.000Z",
     });
+    // 39.0 was read at 21:15, before bed: not part of the night. Resting HR at 07:30 lies within the
+    // 30 minutes after waking that still count for the night.
     expect(hrvDays).toEqual([
-      { date: "2026-03-09", source: "health_connect", rmssd_ms: 39, sdnn_ms: null, resting_hr_bpm: null },
       { date: "2026-03-10", source: "health_connect", rmssd_ms: 45.2, sdnn_ms: null, resting_hr_bpm: 57 },
     ]);
   });
@@ -189,5 +194,46 @@ describe("re-aggregation window", () => {
       ["2026-03-10", "health_connect"],
     ]);
     expect(result.sleepDays[1]).toEqual(aggregatePhoneDays(healthConnect, "Europe/Berlin").sleepDays[0]);
+  });
+});
+
+describe("phone nights: sleep window and the offset of each upload", () => {
+  const sample = (uuid: string, type: StoredPhoneSample["type"], start: string, end: string, extra: Partial<StoredPhoneSample> = {}): StoredPhoneSample => ({
+    uuid, type, start, end, value: null, unit: null, stage: null, source: "apple_health", ...extra,
+  });
+  // A night 23:00–07:00 at +02:00 (21:00Z–05:00Z), SDNN at 01:00 and 04:00, a daytime spot reading of 95 ms at 15:00.
+  const night = [
+    sample("s1", "sleep_stage", "2026-05-10T21:00:00.000Z", "2026-05-11T05:00:00.000Z", { stage: "asleep_unspecified", utc_offset_min: 120 }),
+    sample("h1", "hrv_sdnn", "2026-05-10T23:00:00.000Z", "2026-05-10T23:01:00.000Z", { value: 40, utc_offset_min: 120 }),
+    sample("h2", "hrv_sdnn", "2026-05-11T02:00:00.000Z", "2026-05-11T02:01:00.000Z", { value: 50, utc_offset_min: 120 }),
+    sample("h3", "hrv_sdnn", "2026-05-11T13:00:00.000Z", "2026-05-11T13:01:00.000Z", { value: 95, utc_offset_min: 120 }),
+  ];
+
+  it("feeds only the readings inside the night's window into its HRV", () => {
+    expect(aggregatePhoneDays(night, "Europe/Berlin").hrvDays).toEqual([
+      { date: "2026-05-11", source: "apple_health", rmssd_ms: null, sdnn_ms: 45, resting_hr_bpm: null },
+    ]);
+  });
+
+  it("dates by the offset the phone wrote, whatever the profile's zone says later", () => {
+    for (const zone of ["Europe/Berlin", "America/Los_Angeles", "Pacific/Kiritimati"]) {
+      const { sleepDays, hrvDays } = aggregatePhoneDays(night, zone);
+      expect(sleepDays.map((d) => d.date)).toEqual(["2026-05-11"]);
+      expect(hrvDays.map((d) => d.date)).toEqual(["2026-05-11"]);
+    }
+  });
+
+  it("dates an upload without an offset (\"Z\") in the profile's zone", () => {
+    const unzoned = night.map((s) => ({ ...s, utc_offset_min: null }));
+    // 05:00Z ends the night on the 10th at 22:00 in Los Angeles, the 11th in Berlin.
+    expect(aggregatePhoneDays(unzoned, "America/Los_Angeles").sleepDays.map((d) => d.date)).toEqual(["2026-05-10"]);
+    expect(aggregatePhoneDays(unzoned, "Europe/Berlin").sleepDays.map((d) => d.date)).toEqual(["2026-05-11"]);
+  });
+
+  it("reads a source that uploads no sleep at all by calendar day", () => {
+    const hrvOnly = night.slice(1);
+    expect(aggregatePhoneDays(hrvOnly, "Europe/Berlin").hrvDays).toEqual([
+      { date: "2026-05-11", source: "apple_health", rmssd_ms: null, sdnn_ms: 61.7, resting_hr_bpm: null },
+    ]);
   });
 });

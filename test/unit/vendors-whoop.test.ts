@@ -16,6 +16,9 @@ import scoredJson from "../fixtures/whoop/sleep-scored.json";
 import napJson from "../fixtures/whoop/sleep-nap.json";
 import pendingJson from "../fixtures/whoop/sleep-pending.json";
 import recoveryJson from "../fixtures/whoop/recovery.json";
+import splitFirstJson from "../fixtures/whoop/sleep-split-first.json";
+import splitSecondJson from "../fixtures/whoop/sleep-split-second.json";
+import splitRecoveryJson from "../fixtures/whoop/recovery-split-night.json";
 import page1Json from "../fixtures/whoop/sleep-collection-page-1.json";
 import page2Json from "../fixtures/whoop/sleep-collection-page-2.json";
 import sleepUpdatedJson from "../fixtures/whoop/webhook-sleep-updated.json";
@@ -107,6 +110,43 @@ describe("whoopRecoveryToHrv", () => {
     ]);
     expect(nights.sleepDays.map((d) => d.date)).toEqual(["2026-03-10", "2026-03-11"]);
     expect(nights.hrvDays).toEqual([whoopRecoveryToHrv(recovery, "2026-03-10")]);
+  });
+});
+
+describe("a night WHOOP split in two", () => {
+  const first = whoopSleepSchema.parse(splitFirstJson);
+  const second = whoopSleepSchema.parse(splitSecondJson);
+  const splitRecovery = whoopRecoverySchema.parse(splitRecoveryJson);
+  const stages = (json: typeof splitFirstJson) => json.score.stage_summary;
+  const asleepMs = (json: typeof splitFirstJson) =>
+    stages(json).total_light_sleep_time_milli + stages(json).total_slow_wave_sleep_time_milli + stages(json).total_rem_sleep_time_milli;
+
+  it("is one night: both segments summed, first start to last end, asleep over in bed", () => {
+    const nights = whoopNightsToCanonical([second, first], [splitRecovery]);
+    const inBedMs = stages(splitFirstJson).total_in_bed_time_milli + stages(splitSecondJson).total_in_bed_time_milli;
+    const asleep = Math.round(asleepMs(splitFirstJson) / 1000) + Math.round(asleepMs(splitSecondJson) / 1000);
+    expect(nights.sleepDays).toEqual([{
+      date: "2026-03-10", source: "whoop",
+      total_sleep_s: asleep,
+      deep_s: (stages(splitFirstJson).total_slow_wave_sleep_time_milli + stages(splitSecondJson).total_slow_wave_sleep_time_milli) / 1000,
+      light_s: (stages(splitFirstJson).total_light_sleep_time_milli + stages(splitSecondJson).total_light_sleep_time_milli) / 1000,
+      rem_s: (stages(splitFirstJson).total_rem_sleep_time_milli + stages(splitSecondJson).total_rem_sleep_time_milli) / 1000,
+      awake_s: Math.round(stages(splitFirstJson).total_awake_time_milli / 1000) + Math.round(stages(splitSecondJson).total_awake_time_milli / 1000),
+      efficiency_pct: (100 * asleep * 1000) / inBedMs,
+      latency_s: null,
+      bedtime_start: splitFirstJson.start, bedtime_end: splitSecondJson.end,
+      avg_hrv_ms: null, lowest_hr_bpm: null,
+    }]);
+    // The longer segment is the main session; the other stays a session of the same date.
+    expect(nights.sessions.map((s) => [s.vendor_object_id, s.date, s.is_main])).toEqual([
+      [second.id, "2026-03-10", false],
+      [first.id, "2026-03-10", true],
+    ]);
+  });
+
+  it("keeps its recovery although WHOOP computed it from the shorter segment", () => {
+    const nights = whoopNightsToCanonical([first, second], [splitRecovery]);
+    expect(nights.hrvDays).toEqual([{ date: "2026-03-10", source: "whoop", rmssd_ms: 38.912445, sdnn_ms: null, resting_hr_bpm: 57 }]);
   });
 });
 

@@ -79,12 +79,12 @@ describe("GET /v1/me/sleep", () => {
         {
           date: "2026-03-01", source: "oura", total_sleep_s: 27000, deep_s: 5400, light_s: 14400, rem_s: 7200, awake_s: 1800,
           efficiency_pct: 91.5, latency_s: 600, bedtime_start: "2026-02-28T21:30:00.000Z", bedtime_end: "2026-03-01T05:30:00.000Z",
-          avg_hrv_ms: 48.5, lowest_hr_bpm: 47,
+          avg_hrv_ms: 48.5, lowest_hr_bpm: 47, short_night: false,
         },
         {
           date: "2026-03-02", source: "health_connect", total_sleep_s: 25200, deep_s: 3600, light_s: 14400, rem_s: 5400,
           awake_s: 2400, efficiency_pct: null, latency_s: null, bedtime_start: null, bedtime_end: null, avg_hrv_ms: null,
-          lowest_hr_bpm: null,
+          lowest_hr_bpm: null, short_night: false,
         },
       ],
     });

@@ -97,6 +97,12 @@ describe("getAccessToken", () => {
       const token = await getAccessToken(db, config, stale);
       expect(token).not.toBe(await openAccessToken(ring, stale));
       expect(String((await fetchWhoopProfile(config.WHOOP_API_BASE, token)).user_id)).toBe(user.vendorUserId);
+      // The refresh sent scope=offline, so WHOOP rotated the refresh token and a second refresh works
+      // too (without the scope WHOOP keeps it back, and the next refresh would lock the user out).
+      const again = await expireInHub(user.connectionId);
+      const second = await getAccessToken(db, config, again);
+      expect(second).not.toBe(token);
+      expect((await readConnection(user.connectionId)).status).toBe("active");
     } finally {
       await close();
     }

@@ -62,10 +62,15 @@ export interface IngestRun {
   acked: string[];
   retried: { msgId: string; delaySeconds?: number }[];
   insights: InsightsMessage[];
+  /** Messages the consumer put back on the ingest queue (a spent vendor call budget), with their delay. */
+  requeued: { body: unknown; delaySeconds?: number }[];
 }
 
-/** Runs the ingest consumer on one batch (as the queue would) and reports each message's outcome. */
-export async function runIngest(messages: (IngestMessage | Record<string, unknown>)[], attempts = 1): Promise<IngestRun> {
+/**
+ * Runs the ingest consumer on one batch (as the queue would) and reports each message's outcome.
+ * `vars` override the Worker's variables for this run (e.g. a WHOOP call budget of its own).
+ */
+export async function runIngest(messages: (IngestMessage | Record<string, unknown>)[], attempts = 1, vars: Record<string, string> = {}): Promise<IngestRun> {
   const ids = messages.map(() => crypto.randomUUID().replaceAll("-", ""));
   const batch = createMessageBatch<unknown>("hub-ingest", messages.map((body, i) => ({ id: ids[i]!, timestamp: new Date(), attempts, body })));
   // The test runtime records that a message was retried but not the delay asked for: capture it.
@@ -78,14 +83,17 @@ export async function runIngest(messages: (IngestMessage | Record<string, unknow
     };
   }
   const insights = spyQueue();
+  const requeued: IngestRun["requeued"] = [];
+  const ingest = { send: async (body: unknown, options?: QueueSendOptions) => void requeued.push({ body, delaySeconds: options?.delaySeconds }) };
   const ctx = createExecutionContext();
-  await worker.queue!(batch, { ...testEnv, INSIGHTS_QUEUE: insights } as unknown as Env, ctx);
+  await worker.queue!(batch, { ...testEnv, ...vars, INSIGHTS_QUEUE: insights, INGEST_QUEUE: ingest } as unknown as Env, ctx);
   const result = await getQueueResult(batch, ctx);
   return {
     ids,
     acked: result.explicitAcks,
     retried: result.retryMessages.map(({ msgId }: { msgId: string }) => ({ msgId, delaySeconds: delays.get(msgId) })),
     insights: insights.bodies as InsightsMessage[],
+    requeued,
   };
 }
 

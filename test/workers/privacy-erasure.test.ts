@@ -59,7 +59,7 @@ describe("DELETE /v1/me", () => {
     const tables = await publicTables(handle);
     const alice = await seedUser(handle, "erase-coverage");
     const seeded = new Set(Object.keys(await findEverywhere(handle, [alice.id])).map((column) => column.split(".")[0]));
-    const withoutUserData = ["audit_log", "dead_letter_replays", "schema_migrations", "webhook_subscriptions"];
+    const withoutUserData = ["audit_log", "dead_letter_replays", "schema_migrations", "webhook_subscriptions", "vendor_call_budget"];
     expect(tables.filter((t) => !seeded.has(t) && !withoutUserData.includes(t))).toEqual([]);
     expect((await erase(alice)).status).toBe(202);
     expect(await findEverywhere(handle, [alice.id, alice.sub])).toEqual({});

@@ -86,6 +86,10 @@ export async function seedUser(handle: DbHandle, label = "user", offset = 0): Pr
       [id, date, values.rmssd, values.restingHr],
     );
     await handle.pool.query(
+      "INSERT INTO daily_signals (user_id, date, source, recovery_score, spo2_pct, skin_temp_c, user_calibrating) VALUES ($1, $2, 'whoop', $3, 96.5, 33.8, false)",
+      [id, date, values.score],
+    );
+    await handle.pool.query(
       "INSERT INTO hrv_daily (user_id, date, source, sdnn_ms) VALUES ($1, $2, 'apple_health', $3)",
       [id, date, values.sdnn],
     );

@@ -92,16 +92,27 @@ describe("Oura webhook subscriptions", () => {
     }
   });
 
-  it("forgets a recorded subscription that Oura no longer has", async () => {
+  it("creates again a recorded subscription that Oura no longer has (its renewal answers 403)", async () => {
     const ghost = crypto.randomUUID();
-    await query("INSERT INTO webhook_subscriptions (vendor, subscription_id, event_type, data_type, expires_at) VALUES ('oura', $1, 'update', 'sleep', now())", [ghost]);
+    const callback = "https://hub.test/webhooks/oura";
+    await query(
+      "INSERT INTO webhook_subscriptions (vendor, subscription_id, event_type, data_type, callback_url, expires_at) VALUES ('oura', $1, 'update', 'sleep', $2, now())",
+      [ghost, callback],
+    );
+    const before = (await sim.oura.requests()).length;
     const { db, close } = testDb();
     try {
       const result = await renewOuraSubscriptions(db, loadConfig(testEnv));
-      expect(result.failed).toBeGreaterThanOrEqual(1);
+      expect(result.recreated).toBeGreaterThanOrEqual(1);
     } finally {
       await close();
     }
+    const calls = (await sim.oura.requests()).slice(before);
+    expect(calls).toContainEqual(expect.objectContaining({ method: "PUT", path: `/v2/webhook/subscription/renew/${ghost}`, status: 403 }));
     expect(await query("SELECT 1 FROM webhook_subscriptions WHERE subscription_id = $1", [ghost])).toEqual([]);
+    // The pair is subscribed at Oura again (created, or adopted when one already existed) and recorded.
+    const live = (await sim.oura.subscriptions()).find((s) => s.event_type === "update" && s.data_type === "sleep") as { id: string; callback_url: string };
+    expect(live.callback_url).toBe(callback);
+    expect(await query("SELECT callback_url FROM webhook_subscriptions WHERE subscription_id = $1", [live.id])).toEqual([{ callback_url: callback }]);
   });
 });

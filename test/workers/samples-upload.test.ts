@@ -102,10 +102,11 @@ describe("POST /v1/me/samples", () => {
       },
       expect.objectContaining({ date: "2026-03-10", source: "apple_health", total_sleep_s: 1500, deep_s: null }),
     ]);
-    // SDNN (mean of 38.2, 52.7 and 61.3 on the 9th), never RMSSD.
+    // SDNN, never RMSSD, from the readings inside the night (52.7 and 61.3): 38.2 was read before bed
+    // and 44.0 by day, outside both the night and the doze. Resting HR is Apple's daily value.
     expect(rows.hrv).toEqual([
-      { date: "2026-03-09", source: "apple_health", rmssd_ms: null, sdnn_ms: 50.7, resting_hr_bpm: 56 },
-      { date: "2026-03-10", source: "apple_health", rmssd_ms: null, sdnn_ms: 44, resting_hr_bpm: 54 },
+      { date: "2026-03-09", source: "apple_health", rmssd_ms: null, sdnn_ms: 57, resting_hr_bpm: 56 },
+      { date: "2026-03-10", source: "apple_health", rmssd_ms: null, sdnn_ms: null, resting_hr_bpm: 54 },
     ]);
     expect(rows.audit).toEqual([{ action: "upload", resource: "phone_samples:apple_health" }]);
   });
@@ -116,8 +117,8 @@ describe("POST /v1/me/samples", () => {
     expect(res.status).toBe(202);
     expect(await res.json()).toEqual({ accepted: 16, duplicates: 0 });
     const rows = await rowsOf(who);
+    // 39.0 was read before bed (20:15): only the night's two readings feed it.
     expect(rows.hrv).toEqual([
-      { date: "2026-03-09", source: "health_connect", rmssd_ms: 39, sdnn_ms: null, resting_hr_bpm: null },
       { date: "2026-03-10", source: "health_connect", rmssd_ms: 45.2, sdnn_ms: null, resting_hr_bpm: 57 },
     ]);
     expect(rows.sleep).toEqual([expect.objectContaining({ date: "2026-03-10", source: "health_connect", total_sleep_s: 26280, efficiency_pct: 94.2 })]);

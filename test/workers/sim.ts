@@ -80,6 +80,7 @@ export const sim = {
     failNext: (count: number, status: number, retryAfterSeconds: number | undefined, vendorUserId: string) =>
       call<void>("oura", "failNext", count, status, retryAfterSeconds, vendorUserId),
     expireAccessTokens: (vendorUserId: string) => call<void>("oura", "expireAccessTokens", vendorUserId),
+    setMembershipActive: (vendorUserId: string, active: boolean) => call<void>("oura", "setMembershipActive", vendorUserId, active),
     signedWebhook: (body: unknown, options?: { timestampSeconds?: number }) =>
       call<{ headers: Record<string, string>; body: string }>("oura", "signedWebhook", body, options),
     requests: () => state<LoggedRequest[]>("oura", "requests"),

@@ -88,6 +88,9 @@ const sleepItem = z.object({
   bedtime_end: z.string().nullable().openapi({ format: "date-time" }),
   avg_hrv_ms: z.number().nullable(),
   lowest_hr_bpm: z.number().nullable(),
+  short_night: z.boolean().openapi({
+    description: "the night was under 3 h (Oura: the day's longest period was a `sleep`, not a `long_sleep`)",
+  }),
 }).openapi("SleepDay");
 
 type HrvItem = z.infer<typeof hrvItem>;
@@ -142,7 +145,7 @@ export function registerBiometricRoutes(app: OpenAPIHono<AppEnv>): void {
     const { rows } = await c.get("database")().db.execute<SleepItem>(sql`
       SELECT to_char(date, 'YYYY-MM-DD') AS date, source, total_sleep_s, deep_s, light_s, rem_s, awake_s,
              efficiency_pct, latency_s, ${utc("bedtime_start")} AS bedtime_start, ${utc("bedtime_end")} AS bedtime_end,
-             avg_hrv_ms, lowest_hr_bpm
+             avg_hrv_ms, lowest_hr_bpm, short_night
         FROM sleep_daily
        WHERE user_id = ${c.get("user").id} AND date BETWEEN ${from} AND ${to}
        ORDER BY date, source`);

@@ -29,7 +29,9 @@ export const vendorParam = z.object({
 const instant = z.string().openapi({ format: "date-time" });
 const connectionItem = z.object({
   vendor: z.enum(["oura", "whoop"]),
-  status: z.enum(["active", "needs_reconsent"]),
+  // membership_lapsed: Oura refuses data while the user's Oura membership has lapsed; the hub keeps
+  // trying and the connection is active again as soon as data returns (no reconnect needed).
+  status: z.enum(["active", "needs_reconsent", "membership_lapsed"]),
   connected_at: instant,
   last_sync_at: instant.nullable(),
 });

@@ -3,6 +3,7 @@
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { sql } from "drizzle-orm";
+import { redateAndRecompute } from "./phone-redate";
 import { audit } from "../lib/audit";
 import { isTimeZone } from "../lib/calendar";
 import type { AppEnv } from "../lib/context";
@@ -68,6 +69,8 @@ export function registerMeRoutes(app: OpenAPIHono<AppEnv>): void {
     const profile = found(rows[0]);
     // This isolate's next request sees the new time zone at once (others within the cache TTL).
     forgetVerifiedUser(c.get("user").id);
+    // Phone days dated in the old zone (uploads without an offset) are dated again in the new one.
+    await redateAndRecompute(c.get("database")().db, c.env.INSIGHTS_QUEUE, c.get("user").id, c.get("user").timezone, timezone);
     await auditProfileUpdate(c);
     return c.json(profile, 200);
   });

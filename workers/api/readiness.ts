@@ -36,7 +36,12 @@ const snapshotSchema = z.object({
       baseline: nullableNumber.openapi({ description: "60-day baseline mean of ln(ms)" }),
       normal_band: z.object({ low: z.number(), high: z.number() }).nullable(),
       recent_readings: z.number().int(),
-      contribution: nullableNumber,
+      last_night: nullableNumber.optional().openapi({ description: "ln(ms) of the scored night itself (readiness-1.1.0)" }),
+      trend_contribution: nullableNumber.optional().openapi({ description: "points from the 7-day mean against the normal band" }),
+      acute_contribution: nullableNumber.optional().openapi({
+        description: "points from last night alone: 0 at or above baseline mean − 1 SD, −50 per ln unit below it, at most −25",
+      }),
+      contribution: nullableNumber.openapi({ description: "trend + acute points (readiness-1.1.0)" }),
     }),
     sleep: z.object({
       source,

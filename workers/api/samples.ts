@@ -72,13 +72,15 @@ type Tx = Parameters<Parameters<Database["transaction"]>[0]>[0];
 
 /** Inserts the new samples in one statement; the count of rows it wrote is `accepted`. */
 async function insertSamples(tx: Tx, userId: string, batch: PhoneBatch): Promise<number> {
-  const rows = batch.samples.map((s) => ({ uuid: s.uuid, type: s.type, start_at: s.start, end_at: s.end, value: s.value, unit: s.unit, stage: s.stage }));
+  const rows = batch.samples.map((s) => ({
+    uuid: s.uuid, type: s.type, start_at: s.start, end_at: s.end, value: s.value, unit: s.unit, stage: s.stage, utc_offset_min: s.utc_offset_min,
+  }));
   const result = await tx.execute<{ inserted: number }>(sql`
     WITH inserted AS (
-      INSERT INTO phone_samples (user_id, uuid, source, type, start_at, end_at, value, unit, stage)
-      SELECT ${userId}, s.uuid, ${batch.source}, s.type, s.start_at, s.end_at, s.value, s.unit, s.stage
+      INSERT INTO phone_samples (user_id, uuid, source, type, start_at, end_at, value, unit, stage, utc_offset_min)
+      SELECT ${userId}, s.uuid, ${batch.source}, s.type, s.start_at, s.end_at, s.value, s.unit, s.stage, s.utc_offset_min
       FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
-        AS s(uuid text, type text, start_at timestamptz, end_at timestamptz, value double precision, unit text, stage text)
+        AS s(uuid text, type text, start_at timestamptz, end_at timestamptz, value double precision, unit text, stage text, utc_offset_min smallint)
       ON CONFLICT (user_id, uuid, start_at) DO NOTHING
       RETURNING 1
     )
@@ -90,10 +92,10 @@ async function insertSamples(tx: Tx, userId: string, batch: PhoneBatch): Promise
  * Recomputes the daily rows of `dates` from every stored sample of the source around them, so a day
  * is always rebuilt whole. A row whose night merged into a neighbouring date's is removed.
  */
-async function reaggregateDays(tx: Tx, user: RequestUser, batch: PhoneBatch, dates: string[]): Promise<void> {
+export async function reaggregateDays(tx: Tx, user: Pick<RequestUser, "id" | "timezone">, batch: Pick<PhoneBatch, "source">, dates: string[]): Promise<void> {
   const window = phoneSampleWindow(dates);
   const stored = await tx.execute<Omit<StoredPhoneSample, "source">>(sql`
-    SELECT uuid, type, to_json(start_at) #>> '{}' AS start, to_json(end_at) #>> '{}' AS "end", value, unit, stage
+    SELECT uuid, type, to_json(start_at) #>> '{}' AS start, to_json(end_at) #>> '{}' AS "end", value, unit, stage, utc_offset_min
     FROM phone_samples
     WHERE user_id = ${user.id} AND source = ${batch.source} AND end_at >= ${window.from} AND end_at < ${window.to}`);
   const samples = stored.rows.map((row) => ({ ...row, source: batch.source }));

@@ -45,12 +45,21 @@ export async function markNeedsReconsent(db: Database, connectionId: string): Pr
 }
 
 /**
+ * Sets the connection's status when it differs. `membership_lapsed` is Oura's 403 on data: no
+ * re-consent can help, so the hub keeps asking and the connection turns active on the first answer.
+ */
+async function setStatus(db: Database, connection: Connection, status: Connection["status"]): Promise<void> {
+  if (connection.status === status) return;
+  await db.update(connections).set({ status }).where(eq(connections.id, connection.id));
+}
+
+/**
  * A usable access token for the connection, refreshing it first when it expires within five
  * minutes. Throws VendorError("auth") when the user must reconnect (and marks the connection so).
  */
 export async function getAccessToken(db: Database, config: Config, connection: Connection, fetchImpl: typeof fetch = fetch): Promise<string> {
   const ring = keyRing(config);
-  if (connection.status !== "active") {
+  if (connection.status === "needs_reconsent") {
     throw new VendorError("auth", `${connection.vendor} connection needs consent`, connection.vendor as Vendor);
   }
   if (!needsRefresh(connection, Date.now())) return openAccessToken(ring, connection);
@@ -65,7 +74,9 @@ export async function getAccessToken(db: Database, config: Config, connection: C
     const refreshToken = await openRefreshToken(ring, current);
     try {
       if (!refreshToken) throw new VendorError("auth", `${vendor} access token expired and no refresh token`, vendor);
-      const tokens = await requestToken(vendorOAuth(config, vendor), { grant_type: "refresh_token", refresh_token: refreshToken }, fetchImpl);
+      // WHOOP's refresh example sends scope=offline: without it no new refresh token comes back.
+      const grant = { grant_type: "refresh_token", refresh_token: refreshToken, ...(vendor === "whoop" ? { scope: "offline" } : {}) };
+      const tokens = await requestToken(vendorOAuth(config, vendor), grant, fetchImpl);
       const sealed = await sealTokens(ring, current.id, { ...tokens, refresh_token: tokens.refresh_token ?? refreshToken });
       await tx.update(connections).set(sealed).where(eq(connections.id, current.id));
       return { token: tokens.access_token };
@@ -83,7 +94,8 @@ export async function getAccessToken(db: Database, config: Config, connection: C
 /**
  * Runs a vendor API call with the connection's access token. A 401/403 from the vendor means the
  * grant was revoked or a scope withdrawn: the connection is marked needs_reconsent, then the error
- * goes on to the caller.
+ * goes on to the caller. Oura's 403 on data (membership lapsed) marks it membership_lapsed instead;
+ * the first call that succeeds afterwards makes it active again.
  */
 export async function withAccessToken<T>(
   db: Database,
@@ -93,10 +105,14 @@ export async function withAccessToken<T>(
   fetchImpl: typeof fetch = fetch,
 ): Promise<T> {
   const accessToken = await getAccessToken(db, config, connection, fetchImpl);
+  let result: T;
   try {
-    return await call(accessToken);
+    result = await call(accessToken);
   } catch (error) {
     if (error instanceof VendorError && error.kind === "auth") await markNeedsReconsent(db, connection.id);
+    if (error instanceof VendorError && error.kind === "membership_lapsed") await setStatus(db, connection, "membership_lapsed");
     throw error;
   }
+  await setStatus(db, connection, "active");
+  return result;
 }

@@ -1,8 +1,8 @@
 // Writes of canonical daily rows and sleep sessions, shared by the vendor consumer and phone uploads.
 // Every write is an upsert on the natural key: a redelivered object replaces its row, never adds to it.
 import { and, eq, sql } from "drizzle-orm";
-import { hrvDaily, sleepDaily, sleepSessions } from "../../db/schema";
-import type { HrvDay, SleepDay, SleepSession } from "../vendors/types";
+import { dailySignals, hrvDaily, sleepDaily, sleepSessions } from "../../db/schema";
+import { isShortNight, type HrvDay, type SignalDay, type SleepDay, type SleepSession } from "../vendors/types";
 import type { Database } from "./db";
 
 type Tx = Pick<Database, "insert" | "delete" | "execute">;
@@ -17,7 +17,7 @@ export async function upsertSleepDays(db: Tx, userId: string, days: readonly Sle
       totalSleepS: d.total_sleep_s, deepS: d.deep_s, lightS: d.light_s, remS: d.rem_s, awakeS: d.awake_s,
       efficiencyPct: d.efficiency_pct, latencyS: d.latency_s,
       bedtimeStart: d.bedtime_start, bedtimeEnd: d.bedtime_end,
-      avgHrvMs: d.avg_hrv_ms, lowestHrBpm: d.lowest_hr_bpm,
+      avgHrvMs: d.avg_hrv_ms, lowestHrBpm: d.lowest_hr_bpm, shortNight: isShortNight(d),
       updatedAt: new Date().toISOString(),
     })))
     .onConflictDoUpdate({
@@ -26,7 +26,8 @@ export async function upsertSleepDays(db: Tx, userId: string, days: readonly Sle
         totalSleepS: sql`excluded.total_sleep_s`, deepS: sql`excluded.deep_s`, lightS: sql`excluded.light_s`,
         remS: sql`excluded.rem_s`, awakeS: sql`excluded.awake_s`, efficiencyPct: sql`excluded.efficiency_pct`,
         latencyS: sql`excluded.latency_s`, bedtimeStart: sql`excluded.bedtime_start`, bedtimeEnd: sql`excluded.bedtime_end`,
-        avgHrvMs: sql`excluded.avg_hrv_ms`, lowestHrBpm: sql`excluded.lowest_hr_bpm`, updatedAt: sql`excluded.updated_at`,
+        avgHrvMs: sql`excluded.avg_hrv_ms`, lowestHrBpm: sql`excluded.lowest_hr_bpm`, shortNight: sql`excluded.short_night`,
+        updatedAt: sql`excluded.updated_at`,
       },
     });
 }
@@ -74,6 +75,23 @@ export async function upsertSleepSessions(db: Tx, userId: string, sessions: read
 export async function deleteDay(db: Tx, userId: string, source: string, date: string): Promise<void> {
   await db.delete(sleepDaily).where(and(eq(sleepDaily.userId, userId), eq(sleepDaily.source, source), eq(sleepDaily.date, date)));
   await db.delete(hrvDaily).where(and(eq(hrvDaily.userId, userId), eq(hrvDaily.source, source), eq(hrvDaily.date, date)));
+  await deleteSignalDay(db, userId, source, date);
+}
+
+/** Replaces one day's vendor scores of one source. */
+export async function upsertSignalDay(db: Tx, userId: string, day: SignalDay): Promise<void> {
+  const values = {
+    readinessScore: day.readiness_score, temperatureDeviationC: day.temperature_deviation_c, recoveryScore: day.recovery_score,
+    spo2Pct: day.spo2_pct, skinTempC: day.skin_temp_c, userCalibrating: day.user_calibrating, updatedAt: new Date().toISOString(),
+  };
+  await db
+    .insert(dailySignals)
+    .values({ userId, date: day.date, source: day.source, ...values })
+    .onConflictDoUpdate({ target: [dailySignals.userId, dailySignals.date, dailySignals.source], set: values });
+}
+
+export async function deleteSignalDay(db: Tx, userId: string, source: string, date: string): Promise<void> {
+  await db.delete(dailySignals).where(and(eq(dailySignals.userId, userId), eq(dailySignals.source, source), eq(dailySignals.date, date)));
 }
 
 /** Removes one day's HRV row of one source (the day's main night carries no HRV, e.g. an unscored recovery). */

@@ -10,6 +10,7 @@ import { consumeEach } from "../queues/consume";
 import { tracedVendorFetch } from "../vendors/traced-fetch";
 import type { FetchLike } from "../vendors/types";
 import { handleSyncRange, handleVendorEvent, type IngestContext } from "./handlers";
+import { requeueWhenBudgetSpent } from "./requeue";
 import { RecomputeRequests } from "./recompute";
 
 export const INGEST_MAX_RETRIES = 5;
@@ -43,11 +44,12 @@ export async function consumeIngest(
       // One account's events in order: they share its write lock, and a duplicate finds its twin done.
       laneOf: (body) => (body.kind === "vendor_event" ? `${body.vendor}:${body.vendor_user_id}` : `connection:${body.connection_id}`),
       metrics,
-      handle: async (body, mlog) => {
-        const mctx = { ...ctx, log: mlog, fetchImpl: tracedVendorFetch(fetchImpl, body.traceparent, metrics, apiBases) };
-        if (body.kind === "vendor_event") await handleVendorEvent(mctx, body);
-        else await handleSyncRange(mctx, body);
-      },
+      handle: (body, mlog) =>
+        requeueWhenBudgetSpent(env.INGEST_QUEUE, body, mlog, async () => {
+          const mctx = { ...ctx, log: mlog, fetchImpl: tracedVendorFetch(fetchImpl, body.traceparent, metrics, apiBases) };
+          if (body.kind === "vendor_event") await handleVendorEvent(mctx, body);
+          else await handleSyncRange(mctx, body);
+        }),
     });
     await ctx.recompute.send(env.INSIGHTS_QUEUE).catch((error: unknown) => {
       log.error("insights_request_failed", describeError(error));

@@ -1,6 +1,8 @@
 // Writes one day of canonical rows from everything stored for it: every session keeps its row, and
 // the day's main night alone decides the daily rows (or removes them when the day has none).
-import { deleteDay, deleteHrvDay, upsertHrvDays, upsertSleepDays, upsertSleepSessions } from "../lib/daily-rows";
+import {
+  deleteDay, deleteHrvDay, deleteSignalDay, upsertHrvDays, upsertSignalDay, upsertSleepDays, upsertSleepSessions,
+} from "../lib/daily-rows";
 import type { CanonicalNights, Vendor } from "../vendors/types";
 import { deleteSessions, deleteVendorDocuments, sessionDates, type Tx } from "./store";
 
@@ -15,6 +17,9 @@ export async function writeDay(tx: Tx, userId: string, source: Vendor, date: str
   const hrvDay = nights.hrvDays.find((day) => day.date === date);
   if (hrvDay) await upsertHrvDays(tx, userId, [hrvDay]);
   else await deleteHrvDay(tx, userId, source, date);
+  const signalDay = nights.signalDays?.find((day) => day.date === date);
+  if (signalDay) await upsertSignalDay(tx, userId, signalDay);
+  else await deleteSignalDay(tx, userId, source, date);
 }
 
 /** Sorted distinct dates. */

@@ -8,6 +8,7 @@ import type { Logger } from "../lib/logger";
 import type { SyncRangeMessage, VendorEventMessage } from "../lib/messages";
 import { PermanentError } from "../queues/consume";
 import type { FetchLike, Vendor } from "../vendors/types";
+import { budgetedFetch } from "./call-budget";
 import { connectionById, connectionOfVendorUser, markSynced } from "./connections";
 import { ouraNormalizer } from "./oura";
 import { RecomputeRequests } from "./recompute";
@@ -36,6 +37,13 @@ function apiBase(config: Config, vendor: Vendor): string {
   return vendor === "oura" ? config.OURA_API_BASE : config.WHOOP_API_BASE;
 }
 
+/** WHOOP limits the whole app, so its calls spend from the shared budget; Oura limits per token. */
+function vendorFetch(ctx: IngestContext, vendor: Vendor): FetchLike {
+  if (vendor !== "whoop") return ctx.fetchImpl;
+  const limits = { perMinute: ctx.config.WHOOP_CALLS_PER_MINUTE, perDay: ctx.config.WHOOP_CALLS_PER_DAY };
+  return budgetedFetch(ctx.db, vendor, `whoop:${ctx.config.WHOOP_CLIENT_ID}`, limits, ctx.fetchImpl);
+}
+
 /** Token, then fetch-and-write under the user's lock, then last_sync_at; returns the changed dates. */
 async function withVendor(
   ctx: IngestContext,
@@ -44,9 +52,13 @@ async function withVendor(
   alsoInTx?: (tx: Tx) => Promise<void>,
 ): Promise<string[]> {
   const vendor = connection.vendor;
+  const lapsed = (): string[] => {
+    ctx.log.info("vendor_membership_lapsed", { vendor });
+    return [];
+  };
   return runAgainstVendor(() =>
     withAccessToken(ctx.db, ctx.config, connection, (accessToken) => {
-      const api = { baseUrl: apiBase(ctx.config, vendor), accessToken, fetchImpl: ctx.fetchImpl };
+      const api = { baseUrl: apiBase(ctx.config, vendor), accessToken, fetchImpl: vendorFetch(ctx, vendor) };
       return inUserTransaction(ctx.db, connection.userId, vendor, async (tx) => {
         const dates = await work(tx, api);
         await alsoInTx?.(tx);
@@ -54,6 +66,7 @@ async function withVendor(
         return dates;
       });
     }),
+    lapsed,
   );
 }
 

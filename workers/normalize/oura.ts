@@ -1,9 +1,11 @@
 // Oura: sleep documents → sessions and daily rows. Several documents can share a `day` (naps, rest
-// periods); the day's main `long_sleep` is chosen among everything stored for that day, so a nap that
-// arrives after the night never replaces it.
+// periods, a late nap of the evening before); the day's night is chosen among everything stored for
+// that day, so a nap that arrives after the night never replaces it.
 import { addDays } from "../lib/calendar";
 import { VendorError } from "../vendors/http";
-import { fetchOuraSleep, listOuraSleep, ouraNightsToCanonical, ouraSleepSchema, ouraSleepToCanonical, type OuraSleep } from "../vendors/oura";
+import {
+  fetchOuraSleep, listOuraSleep, ouraNightsToCanonical, ouraSleepDate, ouraSleepSchema, ouraSleepToCanonical, type OuraSleep,
+} from "../vendors/oura";
 import { upsertSleepSessions } from "../lib/daily-rows";
 import { removeSleeps, uniqueDates, writeDay } from "./days";
 import {
@@ -17,7 +19,7 @@ async function rebuildDay(tx: Tx, userId: string, date: string): Promise<void> {
   const ids = await sessionIdsBetween(tx, userId, "oura", date, date);
   const docs = (await loadVendorDocuments(tx, userId, "oura", SLEEP, ids))
     .map((document) => ouraSleepSchema.safeParse(document))
-    .flatMap((parsed) => (parsed.success && parsed.data.day === date ? [parsed.data] : []));
+    .flatMap((parsed) => (parsed.success && ouraSleepDate(parsed.data) === date ? [parsed.data] : []));
   await writeDay(tx, userId, "oura", date, ouraNightsToCanonical(docs));
 }
 
@@ -27,7 +29,7 @@ async function storeSleeps(tx: Tx, userId: string, docs: readonly OuraSleep[]): 
   await putVendorDocuments(tx, userId, "oura", SLEEP, docs.map((doc) => ({ id: doc.id, document: doc })));
   // Provisional sessions put each document on its day; rebuildDay then settles which one is main.
   await upsertSleepSessions(tx, userId, docs.map((doc) => ouraSleepToCanonical(doc, false).session));
-  const dates = uniqueDates(docs.map((doc) => doc.day), previous.values());
+  const dates = uniqueDates(docs.map(ouraSleepDate), previous.values());
   for (const date of dates) await rebuildDay(tx, userId, date);
   return dates;
 }

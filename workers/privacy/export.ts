@@ -32,6 +32,7 @@ export const EXPORT_SECTIONS: readonly Section[] = [
           WHERE u.id = $1 AND (a.subject_ref = u.audit_ref OR a.actor_ref = u.audit_ref::text) ORDER BY a.id`,
   },
   { key: "sleep_sessions", sql: rowsOf("sleep_sessions", "date, start_at") },
+  { key: "signals", sql: rowsOf("daily_signals", "date, source") },
   { key: "vendor_records", sql: rowsOf("vendor_records", "vendor, object_type, object_id") },
   // Deliveries processed for the user (user_id), also of accounts since disconnected, and any of a
   // connected account recorded before user_id existed.

@@ -2,7 +2,7 @@
 // against each other. Changing any of them changes scores: bump ALGORITHM_VERSION with it.
 import type { Source } from "./types";
 
-export const ALGORITHM_VERSION = "readiness-1.0.0";
+export const ALGORITHM_VERSION = "readiness-1.1.0";
 
 /** Recent window: the 7 days ending on the scored date (Plews 2012/2013: judge the weekly mean). */
 export const RECENT_DAYS = 7;
@@ -63,6 +63,23 @@ export const HRV_SCORING = {
   aboveSlope: 3.5,
   minContribution: -60,
   maxContribution: 10,
+} as const;
+
+/**
+ * readiness-1.1.0: last night's ln value judged on its own, beside the 7-day trend (HRV4Training
+ * practice: the day's reading against the ~60-day normal range; Plews 2012 keeps the weekly mean as
+ * the trend). A single night is noisier than a weekly mean, so its range is the wider end of the
+ * ±0.5–1 SD that HRV4Training describes: baseline mean − 1 SD. Only a night below that edge costs
+ * points, in proportion to the distance in ln units (a ratio to the usual): a 40 % overnight drop
+ * (ln 0.6 = −0.511) with a baseline SD of 0.10 costs 50 × (0.511 − 0.10) ≈ 21 points, the order of
+ * the +6 bpm resting HR that Oura's guidance treats as clearly out of range (−20 here).
+ */
+export const HRV_ACUTE_SCORING = {
+  /** The lower edge of a single night's range, in baseline SDs below the mean. */
+  edgeSds: 1,
+  /** Points lost per unit of ln(HRV) below that edge. */
+  pointsPerLnBelowEdge: 50,
+  minContribution: -25,
 } as const;
 
 export const RESTING_HR_SCORING = {

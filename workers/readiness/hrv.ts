@@ -1,12 +1,13 @@
 // HRV component: the 7-day mean of ln(RMSSD) — or ln(SDNN) for Apple, never mixed — against the
-// personal normal band (baseline mean ± 0.5 SD), after Plews et al. and HRV4Training.
+// personal normal band (baseline mean ± 0.5 SD), after Plews et al. and HRV4Training; and, since
+// readiness-1.1.0, last night's own value against the same band (the acute term).
 import type { Assessment } from "./assessment";
 import { robustBaseline, winsorize } from "./baseline";
 import {
-  HRV_SCORING, MIN_BASELINE_DAYS, MIN_RECENT_READINGS, RECENT_DAYS, RECENT_FENCE_ROBUST_SDS, ROBUST_SD_FLOOR,
+  HRV_ACUTE_SCORING, HRV_SCORING, MIN_BASELINE_DAYS, MIN_RECENT_READINGS, RECENT_DAYS, RECENT_FENCE_ROBUST_SDS, ROBUST_SD_FLOOR,
 } from "./constants";
 import type { DailyHistory } from "./history";
-import { valuesIn } from "./history";
+import { valueOn, valuesIn } from "./history";
 import { choosePrimarySeries } from "./primary-source";
 import { clamp, mean, roundTo } from "./stats";
 import type { BaselineSummary, HrvComponent, HrvMetric } from "./types";
@@ -27,11 +28,25 @@ export function hrvPoints(u: number): number {
   return clamp(points, s.minContribution, s.maxContribution);
 }
 
+/** The lowest ln value a single night can have without costing points: baseline mean − 1 SD. */
+export function hrvAcuteEdge(baselineMean: number, baselineSd: number): number {
+  return baselineMean - HRV_ACUTE_SCORING.edgeSds * Math.max(baselineSd, HRV_SCORING.sdFloor);
+}
+
+/** Points for last night alone: nothing at or above the edge, a loss in proportion below it. */
+export function hrvAcutePoints(lastNight: number, edge: number): number {
+  const below = Math.max(0, edge - lastNight);
+  return Math.max(-HRV_ACUTE_SCORING.pointsPerLnBelowEdge * below, HRV_ACUTE_SCORING.minContribution);
+}
+
 export function assessHrv(history: DailyHistory, windows: ReadinessWindows): HrvAssessment {
   const choice = choosePrimarySeries(history, ["ln_rmssd", "ln_sdnn"], windows);
   if (!choice) {
     return {
-      component: { metric: null, source: null, value: null, baseline: null, normal_band: null, recent_readings: 0, contribution: null },
+      component: {
+        metric: null, source: null, value: null, baseline: null, normal_band: null, recent_readings: 0,
+        last_night: null, trend_contribution: null, acute_contribution: null, contribution: null,
+      },
       summary: null,
       contribution: null,
       reasons: ["no_hrv_data: no valid RMSSD or SDNN reading in the baseline or recent window"],
@@ -53,10 +68,15 @@ export function assessHrv(history: DailyHistory, windows: ReadinessWindows): Hrv
   if (recent.length < MIN_RECENT_READINGS) {
     reasons.push(`too_few_recent_hrv_readings: ${recent.length} of ${MIN_RECENT_READINGS} in the last ${RECENT_DAYS} days`);
   }
-  const contribution =
+  const trend =
     reasons.length === 0 && baseline && halfBand !== null && recentMean !== null
       ? hrvPoints((recentMean - baseline.mean) / halfBand)
       : null;
+  // Last night through the same wide fence as the week, so a ring artifact cannot crash the day.
+  const lastNightRaw = valueOn(history, choice.series, windows.day);
+  const lastNight = lastNightRaw !== null && baseline ? winsorize(Float64Array.of(lastNightRaw), baseline, RECENT_FENCE_ROBUST_SDS)[0]! : lastNightRaw;
+  const acute = trend !== null && baseline && lastNight !== null ? hrvAcutePoints(lastNight, hrvAcuteEdge(baseline.mean, baseline.sd)) : null;
+  const contribution = trend === null ? null : trend + (acute ?? 0);
 
   return {
     component: {
@@ -69,6 +89,9 @@ export function assessHrv(history: DailyHistory, windows: ReadinessWindows): Hrv
           ? { low: roundTo(baseline.mean - halfBand, 3), high: roundTo(baseline.mean + halfBand, 3) }
           : null,
       recent_readings: recent.length,
+      last_night: lastNight === null ? null : roundTo(lastNight, 3),
+      trend_contribution: trend === null ? null : roundTo(trend, 1),
+      acute_contribution: acute === null ? null : roundTo(acute, 1),
       contribution: contribution === null ? null : roundTo(contribution, 1),
     },
     summary: { source: choice.source, metric, days: choice.baselineDays },

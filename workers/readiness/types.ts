@@ -30,7 +30,13 @@ export interface HrvComponent {
   /** The personal normal range of `value`: baseline ± 0.5 SD. */
   normal_band: { low: number; high: number } | null;
   recent_readings: number;
-  /** Signed points this component adds to the score; null when it cannot be judged. */
+  /** ln(ms) of the scored night itself (readiness-1.1.0); null when that night has no reading. */
+  last_night: number | null;
+  /** Points from the 7-day mean against the band. */
+  trend_contribution: number | null;
+  /** Points from last night alone against the band (0 inside or above it); null when not judged. */
+  acute_contribution: number | null;
+  /** Signed points this component adds to the score (trend + acute); null when it cannot be judged. */
   contribution: number | null;
 }
 

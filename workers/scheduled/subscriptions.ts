@@ -1,10 +1,12 @@
 // Oura webhook subscriptions: one per (event type × data type the hub consumes), recorded in
-// webhook_subscriptions. They expire, so the daily cron renews those expiring within a week.
+// webhook_subscriptions. They expire, so the daily cron renews those expiring within a week. Oura
+// answers 403 (and sometimes 404) for a subscription it no longer has: renewal then creates it
+// again with the callback it was made with, so events keep coming without an operator.
 import { and, eq, lt, sql } from "drizzle-orm";
 import { webhookSubscriptions } from "../../db/schema";
 import type { Database } from "../lib/db";
 import { createLogger, describeError } from "../lib/logger";
-import { VendorError } from "../vendors/http";
+import { joinUrl, VendorError } from "../vendors/http";
 import type { FetchLike } from "../vendors/types";
 import {
   createOuraSubscription, listOuraSubscriptions, renewOuraSubscription, type OuraAppCredentials, type OuraSubscription,
@@ -15,7 +17,7 @@ export const OURA_EVENT_TYPES = ["create", "update", "delete"] as const;
 export const OURA_DATA_TYPES = ["sleep"] as const;
 export const RENEW_WITHIN_DAYS = 7;
 
-async function recordSubscription(db: Database, subscription: OuraSubscription): Promise<void> {
+async function recordSubscription(db: Database, subscription: OuraSubscription, callbackUrl?: string | null): Promise<void> {
   await db
     .insert(webhookSubscriptions)
     .values({
@@ -23,12 +25,33 @@ async function recordSubscription(db: Database, subscription: OuraSubscription):
       subscriptionId: subscription.id,
       eventType: subscription.event_type,
       dataType: subscription.data_type,
+      callbackUrl: subscription.callback_url ?? callbackUrl ?? null,
       expiresAt: new Date(subscription.expiration_time).toISOString(),
     })
     .onConflictDoUpdate({
       target: [webhookSubscriptions.vendor, webhookSubscriptions.subscriptionId],
-      set: { expiresAt: sql`excluded.expires_at`, updatedAt: sql`now()` },
+      set: {
+        expiresAt: sql`excluded.expires_at`,
+        callbackUrl: sql`coalesce(excluded.callback_url, ${webhookSubscriptions.callbackUrl})`,
+        updatedAt: sql`now()`,
+      },
     });
+}
+
+type SubscriptionRequest = { callback_url: string; verification_token: string; event_type: string; data_type: string };
+
+/** Creates the pair's subscription, or adopts the one Oura already has for it (409: one per pair). */
+async function createOrAdopt(app: OuraAppCredentials, request: SubscriptionRequest, fetchImpl: FetchLike): Promise<OuraSubscription> {
+  try {
+    return await createOuraSubscription(app, request, fetchImpl);
+  } catch (error) {
+    if (!(error instanceof VendorError && error.status === 409)) throw error;
+    const existing = (await listOuraSubscriptions(app, fetchImpl)).find(
+      (s) => s.event_type === request.event_type && s.data_type === request.data_type,
+    );
+    if (!existing) throw error;
+    return existing;
+  }
 }
 
 export interface EnsuredSubscription {
@@ -56,43 +79,76 @@ export async function ensureOuraSubscriptions(
         { callback_url: callbackUrl, verification_token: app.OURA_WEBHOOK_VERIFICATION_TOKEN, event_type, data_type },
         fetchImpl,
       ));
-      await recordSubscription(db, subscription);
+      await recordSubscription(db, subscription, callbackUrl);
       result.push({ subscription, created: !found });
     }
   }
   return result;
 }
 
-/** Renews every recorded subscription that expires within RENEW_WITHIN_DAYS (or already has). */
+export interface RenewalSettings extends OuraAppCredentials {
+  OURA_WEBHOOK_VERIFICATION_TOKEN: string;
+  /** Builds the callback for a recorded subscription that has none (recorded before it was kept). */
+  PUBLIC_BASE_URL?: string | undefined;
+}
+
+/** Oura's answer for a subscription it does not have: 403 as documented, 404 as also seen. */
+const isMissingAtOura = (error: unknown) => error instanceof VendorError && (error.status === 403 || error.status === 404);
+
+type SubscriptionRow = typeof webhookSubscriptions.$inferSelect;
+
+/** Replaces a subscription Oura lost with a new one for the same pair and callback. */
+async function recreateSubscription(db: Database, app: RenewalSettings, row: SubscriptionRow, fetchImpl: FetchLike): Promise<OuraSubscription> {
+  const callbackUrl = row.callbackUrl ?? (app.PUBLIC_BASE_URL ? joinUrl(app.PUBLIC_BASE_URL, "/webhooks/oura") : null);
+  if (!callbackUrl) throw new Error("no callback URL recorded and PUBLIC_BASE_URL unset");
+  const subscription = await createOrAdopt(
+    app,
+    { callback_url: callbackUrl, verification_token: app.OURA_WEBHOOK_VERIFICATION_TOKEN, event_type: row.eventType, data_type: row.dataType },
+    fetchImpl,
+  );
+  await db.delete(webhookSubscriptions).where(and(eq(webhookSubscriptions.vendor, "oura"), eq(webhookSubscriptions.subscriptionId, row.subscriptionId)));
+  await recordSubscription(db, subscription, callbackUrl);
+  return subscription;
+}
+
+/**
+ * Renews every recorded subscription that expires within RENEW_WITHIN_DAYS (or already has); one
+ * that Oura no longer has is created again.
+ */
 export async function renewOuraSubscriptions(
   db: Database,
-  app: OuraAppCredentials,
+  app: RenewalSettings,
   nowMs = Date.now(),
   fetchImpl: FetchLike = fetch,
-): Promise<{ renewed: number; failed: number }> {
+): Promise<{ renewed: number; recreated: number; failed: number }> {
   const log = createLogger({ component: "oura_subscriptions" });
   const horizon = new Date(nowMs + RENEW_WITHIN_DAYS * 86_400_000).toISOString();
   const due = await db
     .select()
     .from(webhookSubscriptions)
     .where(and(eq(webhookSubscriptions.vendor, "oura"), lt(webhookSubscriptions.expiresAt, horizon)));
-  let renewed = 0;
-  let failed = 0;
+  const counts = { renewed: 0, recreated: 0, failed: 0 };
   for (const row of due) {
     const subscription_id = row.subscriptionId;
+    const pair = { event_type: row.eventType, data_type: row.dataType };
     try {
       await recordSubscription(db, await renewOuraSubscription(app, subscription_id, fetchImpl));
-      renewed++;
+      counts.renewed++;
     } catch (error) {
-      failed++;
-      if (error instanceof VendorError && error.kind === "not_found") {
-        // Oura no longer has it: forget it, and say loudly that scripts/oura-subscriptions.ts must run.
-        await db.delete(webhookSubscriptions).where(and(eq(webhookSubscriptions.vendor, "oura"), eq(webhookSubscriptions.subscriptionId, subscription_id)));
-        log.error("oura_subscription_missing", { subscription_id, event_type: row.eventType, data_type: row.dataType });
-      } else {
+      if (!isMissingAtOura(error)) {
+        counts.failed++;
         log.error("oura_subscription_renewal_failed", { subscription_id, ...describeError(error) });
+        continue;
+      }
+      try {
+        const created = await recreateSubscription(db, app, row, fetchImpl);
+        counts.recreated++;
+        log.warn("oura_subscription_recreated", { subscription_id, new_subscription_id: created.id, ...pair });
+      } catch (recreateError) {
+        counts.failed++;
+        log.error("oura_subscription_missing", { subscription_id, ...pair, ...describeError(recreateError) });
       }
     }
   }
-  return { renewed, failed };
+  return counts;
 }

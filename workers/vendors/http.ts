@@ -6,10 +6,12 @@ import type { FetchLike, Vendor } from "./types";
  * - `retryable`: 429, 5xx, network failure or timeout: try again later (`retryAfterSeconds` when the
  *   vendor said how long to wait).
  * - `auth`: 401/403: the token is revoked or a scope is missing; the user must reconnect.
+ * - `membership_lapsed`: Oura's 403 on a data endpoint: the user's Oura membership has lapsed (Gen3
+ *   and Ring 4 data is served only to members). Reconnecting cannot help; data returns on renewal.
  * - `not_found`: 404: the object no longer exists (or is not scored yet for WHOOP recoveries).
  * - `permanent`: any other 4xx, or a document that does not match its schema: retrying won't help.
  */
-export type VendorErrorKind = "retryable" | "auth" | "not_found" | "permanent";
+export type VendorErrorKind = "retryable" | "auth" | "membership_lapsed" | "not_found" | "permanent";
 
 /** Messages name the vendor, the resource and the status only: never tokens or biometric values. */
 export class VendorError extends Error {
@@ -25,7 +27,24 @@ export class VendorError extends Error {
   }
 }
 
+/**
+ * The hub's own app-wide budget for a vendor is spent (workers/normalize/call-budget.ts): nothing was
+ * sent; the work waits `waitSeconds` in the queue without counting as a failed attempt.
+ */
+export class CallBudgetSpent extends Error {
+  override readonly name = "CallBudgetSpent";
+  constructor(readonly vendor: Vendor, readonly waitSeconds: number) {
+    super(`${vendor} call budget spent: wait ${waitSeconds} s`);
+  }
+}
+
 export const VENDOR_REQUEST_TIMEOUT_MS = 10_000;
+
+/** WHOOP's X-RateLimit-Reset: seconds until the window that refused the call starts over. */
+export function rateLimitResetSeconds(headers: Headers): number | null {
+  const text = headers.get("x-ratelimit-reset")?.trim();
+  return text !== undefined && /^\d+$/.test(text) ? Number(text) : null;
+}
 
 /** Retry-After is either delta-seconds or an HTTP date; anything else is ignored. */
 export function parseRetryAfter(header: string | null, nowMs: number): number | null {
@@ -48,7 +67,8 @@ export function classifyStatus(
   const { status } = response;
   const message = `${vendor} ${resource}: HTTP ${status}`;
   if (status === 429 || status >= 500) {
-    const retryAfter = parseRetryAfter(response.headers.get("retry-after"), nowMs);
+    // WHOOP states the wait in X-RateLimit-Reset rather than Retry-After.
+    const retryAfter = parseRetryAfter(response.headers.get("retry-after"), nowMs) ?? rateLimitResetSeconds(response.headers);
     return new VendorError("retryable", message, vendor, status, retryAfter);
   }
   if (status === 401 || status === 403) return new VendorError("auth", message, vendor, status);
@@ -84,12 +104,16 @@ export async function vendorGetJson<S extends z.ZodType>(request: VendorGet<S>):
       headers: { authorization: `Bearer ${request.accessToken}`, accept: "application/json" },
       signal: AbortSignal.timeout(VENDOR_REQUEST_TIMEOUT_MS),
     });
-  } catch {
+  } catch (error) {
+    if (error instanceof CallBudgetSpent) throw error;
     // The underlying error can echo request details; the kind is all the caller needs.
     throw new VendorError("retryable", `${vendor} ${resource}: network error or timeout`, vendor);
   }
   if (!response.ok) {
     await response.body?.cancel();
+    if (vendor === "oura" && response.status === 403) {
+      throw new VendorError("membership_lapsed", `${vendor} ${resource}: HTTP 403 (membership lapsed)`, vendor, 403);
+    }
     throw classifyStatus(vendor, resource, response, Date.now());
   }
   let json: unknown;

@@ -1,6 +1,6 @@
 // Oura API v2 adapter: webhook signature and body, sleep documents, canonical mapping, API reads.
 import { z } from "zod";
-import { toUtcIso } from "../lib/calendar";
+import { addDays, toUtcIso } from "../lib/calendar";
 import { encodeSignature, hmacSha256, parseEpochNumber, verifyHmacWebhook } from "./hmac";
 import { collectPages, joinUrl, vendorGetJson } from "./http";
 import type {
@@ -8,6 +8,7 @@ import type {
   FetchLike,
   HrvDay,
   Parsed,
+  SignalDay,
   SignatureCheck,
   SleepDay,
   SleepMetrics,
@@ -86,7 +87,9 @@ export const ouraSleepSchema = z.object({
   day: z.iso.date(),
   bedtime_start: z.iso.datetime({ offset: true }),
   bedtime_end: z.iso.datetime({ offset: true }),
-  // Oura adds sleep types from time to time; only `long_sleep` matters here.
+  // Oura's types: long_sleep (over 3 h), sleep (15 min to 3 h), late_nap (ends after the 6 pm day
+  // change, counts toward the next day), rest (rejected by the user), deleted. Oura adds types from
+  // time to time, so any string is accepted and unknown ones are kept as sessions only.
   type: z.string().nullish().transform((v) => v ?? null),
   total_sleep_duration: seconds,
   deep_sleep_duration: seconds,
@@ -97,6 +100,14 @@ export const ouraSleepSchema = z.object({
   efficiency: z.number().min(0).max(100).nullish().transform((v) => v ?? null),
   average_hrv: measure,
   lowest_heart_rate: measure,
+  // The readiness Oura computed from this night (kept so the day's signals need no second call).
+  readiness: z
+    .object({
+      score: z.number().int().min(0).max(100).nullish().transform((v) => v ?? null),
+      temperature_deviation: z.number().min(-10).max(10).nullish().transform((v) => v ?? null),
+    })
+    .nullish()
+    .transform((v) => v ?? null),
 });
 export type OuraSleep = z.output<typeof ouraSleepSchema>;
 
@@ -114,6 +125,16 @@ export interface OuraCanonical {
   session: SleepSession;
   sleepDay?: SleepDay;
   hrvDay?: HrvDay;
+  signalDay?: SignalDay;
+}
+
+/** Oura's own readiness of the night's day, when the document carries one. */
+function ouraSignalDay(doc: OuraSleep, date: string): SignalDay | undefined {
+  if (!doc.readiness || (doc.readiness.score === null && doc.readiness.temperature_deviation === null)) return undefined;
+  return {
+    date, source: "oura", readiness_score: doc.readiness.score, temperature_deviation_c: doc.readiness.temperature_deviation,
+    recovery_score: null, spo2_pct: null, skin_temp_c: null, user_calibrating: null,
+  };
 }
 
 function ouraSleepMetrics(doc: OuraSleep): SleepMetrics {
@@ -133,15 +154,29 @@ function ouraSleepMetrics(doc: OuraSleep): SleepMetrics {
 }
 
 /**
- * Maps one sleep document. Only a `long_sleep` gives daily rows; naps and rest periods are kept as
- * sessions. When a day holds several documents, choose the night with `pickMainOuraSleep` or map
- * the whole day with `ouraNightsToCanonical`.
+ * The date a document counts toward: Oura's `day`, except that a `late_nap` (it ended after Oura's
+ * 6 pm day change) belongs to the day after the evening it ended on, whatever `day` says.
+ */
+export function ouraSleepDate(doc: OuraSleep): string {
+  if (doc.type !== "late_nap") return doc.day;
+  const nextDay = addDays(doc.bedtime_end.slice(0, 10), 1); // the wall-clock date at the document's own offset
+  return nextDay > doc.day ? nextDay : doc.day;
+}
+
+/** Whether a document can be a day's night: a `long_sleep`, or a `sleep` on a day without one. */
+const NIGHT_TYPES = ["long_sleep", "sleep"] as const;
+
+/**
+ * Maps one sleep document. Only the main night gives daily rows; naps, late naps and rest periods
+ * are kept as sessions. When a day holds several documents, choose the night with
+ * `pickMainOuraSleep` or map the whole day with `ouraNightsToCanonical`.
  */
 export function ouraSleepToCanonical(doc: OuraSleep, isMain = doc.type === "long_sleep"): OuraCanonical {
   const fields = ouraSleepMetrics(doc);
+  const date = ouraSleepDate(doc);
   const session: SleepSession = {
     vendor_object_id: doc.id,
-    date: doc.day,
+    date,
     source: "oura",
     is_main: isMain,
     start: fields.bedtime_start,
@@ -149,26 +184,24 @@ export function ouraSleepToCanonical(doc: OuraSleep, isMain = doc.type === "long
     fields,
   };
   if (!isMain) return { session };
-  const sleepDay: SleepDay = { date: doc.day, source: "oura", ...fields };
-  if (doc.average_hrv === null && doc.lowest_heart_rate === null) return { session, sleepDay };
+  const sleepDay: SleepDay = { date, source: "oura", ...fields, short_night: doc.type !== "long_sleep" };
+  const signalDay = ouraSignalDay(doc, date);
+  const signals = signalDay ? { signalDay } : {};
+  if (doc.average_hrv === null && doc.lowest_heart_rate === null) return { session, sleepDay, ...signals };
   const hrvDay: HrvDay = {
-    date: doc.day,
+    date,
     source: "oura",
     rmssd_ms: doc.average_hrv,
     sdnn_ms: null,
     resting_hr_bpm: doc.lowest_heart_rate,
   };
-  return { session, sleepDay, hrvDay };
+  return { session, sleepDay, hrvDay, ...signals };
 }
 
-/**
- * The main night among the documents of one day: the `long_sleep` with the most sleep (a later
- * end breaks ties, as the later record is the more complete one). Undefined when the day has none.
- */
-export function pickMainOuraSleep(docs: readonly OuraSleep[]): OuraSleep | undefined {
+/** The candidate with the most sleep; a later end breaks ties, as the later record is the more complete one. */
+function longestOf(docs: readonly OuraSleep[]): OuraSleep | undefined {
   let best: OuraSleep | undefined;
   for (const doc of docs) {
-    if (doc.type !== "long_sleep") continue;
     if (!best) {
       best = doc;
       continue;
@@ -180,11 +213,24 @@ export function pickMainOuraSleep(docs: readonly OuraSleep[]): OuraSleep | undef
   return best;
 }
 
+/**
+ * The night among the documents of one day: the longest `long_sleep`; on a day without one, the
+ * longest `sleep` (a night under 3 h, which must lower the day rather than vanish from it).
+ * Undefined when the day has neither (only late naps or rest periods).
+ */
+export function pickMainOuraSleep(docs: readonly OuraSleep[]): OuraSleep | undefined {
+  for (const type of NIGHT_TYPES) {
+    const best = longestOf(docs.filter((doc) => doc.type === type));
+    if (best) return best;
+  }
+  return undefined;
+}
+
 /** Maps every document (any number of days): all sessions, and daily rows from each day's main night. */
 export function ouraNightsToCanonical(docs: readonly OuraSleep[]): CanonicalNights {
   const byDay = new Map<string, OuraSleep[]>();
-  for (const doc of docs) byDay.set(doc.day, [...(byDay.get(doc.day) ?? []), doc]);
-  const result: CanonicalNights = { sessions: [], sleepDays: [], hrvDays: [] };
+  for (const doc of docs) byDay.set(ouraSleepDate(doc), [...(byDay.get(ouraSleepDate(doc)) ?? []), doc]);
+  const result: CanonicalNights = { sessions: [], sleepDays: [], hrvDays: [], signalDays: [] };
   for (const dayDocs of byDay.values()) {
     const main = pickMainOuraSleep(dayDocs);
     for (const doc of dayDocs) {
@@ -192,6 +238,7 @@ export function ouraNightsToCanonical(docs: readonly OuraSleep[]): CanonicalNigh
       result.sessions.push(mapped.session);
       if (mapped.sleepDay) result.sleepDays.push(mapped.sleepDay);
       if (mapped.hrvDay) result.hrvDays.push(mapped.hrvDay);
+      if (mapped.signalDay) result.signalDays!.push(mapped.signalDay);
     }
   }
   return result;

@@ -41,6 +41,13 @@ const phoneSampleInput = z
     if (span > MAX_SAMPLE_SPAN_MS) ctx.addIssue({ code: "custom", path: ["end"], message: "sample spans more than 24 hours" });
   });
 
+/** Minutes east of UTC written on a time ("+02:00" → 120); null for "Z", which says nothing of the wall clock. */
+export function uploadedOffsetMinutes(time: string): number | null {
+  const match = /([+-])(\d{2}):?(\d{2})$/.exec(time);
+  if (!match) return null;
+  return (match[1] === "-" ? -1 : 1) * (Number(match[2]) * 60 + Number(match[3]));
+}
+
 export const phoneSampleSchema = phoneSampleInput.transform((sample) => ({
   uuid: sample.uuid,
   type: sample.type,
@@ -49,6 +56,8 @@ export const phoneSampleSchema = phoneSampleInput.transform((sample) => ({
   value: sample.value ?? null,
   unit: sample.unit ?? null,
   stage: sample.stage ?? null,
+  // Kept so the sample is dated on the wall clock it was recorded on, not the profile's later zone.
+  utc_offset_min: uploadedOffsetMinutes(sample.end),
 }));
 export type PhoneSample = z.output<typeof phoneSampleSchema>;
 export type PhoneSampleType = PhoneSample["type"];
@@ -108,8 +117,20 @@ export function validatePhoneBatch(json: unknown): PhoneBatchCheck {
 
 // ---- Daily aggregation -------------------------------------------------------------------------
 
-/** A sample as stored: the upload's sample with the batch's source. */
-export type StoredPhoneSample = PhoneSample & { source: PhoneSource };
+/** A sample as stored: the upload's sample with the batch's source (offset unknown for old rows). */
+export type StoredPhoneSample = Omit<PhoneSample, "utc_offset_min"> & { source: PhoneSource; utc_offset_min?: number | null };
+
+/** The calendar date of an instant: on the clock the phone recorded it with, else in `timeZone`. */
+function sampleDate(instantMs: number, offsetMin: number | null | undefined, timeZone: string): string {
+  if (offsetMin === null || offsetMin === undefined) return localDate(instantMs, timeZone);
+  return new Date(instantMs + offsetMin * 60_000).toISOString().slice(0, 10);
+}
+
+/**
+ * HRV and resting HR readings belong to the night whose sleep window holds their end, give or take
+ * this margin (a reading taken just after waking, before the watch wrote the last stage).
+ */
+export const NIGHT_WINDOW_MARGIN_MS = 30 * 60_000;
 
 /**
  * Stage samples closer than this belong to one night. Long enough to bridge a spell awake that the
@@ -127,6 +148,7 @@ interface Interval {
   startMs: number;
   endMs: number;
   stage: SleepStage;
+  offsetMin?: number | null;
 }
 
 const round1 = (n: number) => Math.round(n * 10) / 10;
@@ -182,9 +204,10 @@ function nightToSleepDay(night: Interval[], source: PhoneSource, timeZone: strin
   // Without any named stage the device did not stage the night: unknown, not zero.
   const staged = night.some((i) => i.stage === "light" || i.stage === "deep" || i.stage === "rem");
   const startMs = Math.min(...night.map((i) => i.startMs));
-  const endMs = Math.max(...night.map((i) => i.endMs));
+  const last = night.reduce((a, b) => (b.endMs > a.endMs ? b : a));
+  const endMs = last.endMs;
   return {
-    date: localDate(endMs, timeZone),
+    date: sampleDate(endMs, last.offsetMin, timeZone),
     source,
     total_sleep_s: asleepS,
     deep_s: staged ? sec("deep") : null,
@@ -204,7 +227,7 @@ function phoneSleepDays(samples: readonly StoredPhoneSample[], source: PhoneSour
   const intervals: Interval[] = [];
   for (const s of samples) {
     if (s.type === "sleep_stage" && s.stage) {
-      intervals.push({ startMs: Date.parse(s.start), endMs: Date.parse(s.end), stage: s.stage });
+      intervals.push({ startMs: Date.parse(s.start), endMs: Date.parse(s.end), stage: s.stage, offsetMin: s.utc_offset_min });
     }
   }
   // A date keeps its longest night; shorter sleeps ending the same day are naps.
@@ -217,29 +240,52 @@ function phoneSleepDays(samples: readonly StoredPhoneSample[], source: PhoneSour
   return [...byDate.values()];
 }
 
-function phoneHrvDays(samples: readonly StoredPhoneSample[], source: PhoneSource, timeZone: string): HrvDay[] {
-  const byDate = new Map<string, Record<"hrv_sdnn" | "hrv_rmssd" | "resting_hr", number[]>>();
+type Readings = Record<"hrv_sdnn" | "hrv_rmssd" | "resting_hr", number[]>;
+const noReadings = (): Readings => ({ hrv_sdnn: [], hrv_rmssd: [], resting_hr: [] });
+
+/**
+ * HRV and resting HR of each night. A reading counts for the night (the day's main sleep, as in
+ * `phoneSleepDays`) whose window holds its end: daytime spot readings (a Breathe session, a reading
+ * after a workout) stay stored samples but never feed the night. Two fallbacks keep data that has no
+ * night to belong to: a source that uploads no sleep at all is read by calendar day, and a date
+ * whose night holds no resting HR takes the day's value (Apple writes one resting HR a day).
+ */
+function phoneHrvDays(samples: readonly StoredPhoneSample[], nights: readonly SleepDay[], source: PhoneSource, timeZone: string): HrvDay[] {
+  const windows = nights.map((n) => ({ date: n.date, fromMs: Date.parse(n.bedtime_start), toMs: Date.parse(n.bedtime_end) + NIGHT_WINDOW_MARGIN_MS }));
+  const inNight = new Map<string, Readings>();
+  const byDay = new Map<string, Readings>();
   for (const s of samples) {
     if (s.type === "sleep_stage" || s.value === null) continue;
-    const date = localDate(Date.parse(s.end), timeZone);
-    const values = byDate.get(date) ?? { hrv_sdnn: [], hrv_rmssd: [], resting_hr: [] };
-    values[s.type].push(s.value);
-    byDate.set(date, values);
+    const endMs = Date.parse(s.end);
+    const day = sampleDate(endMs, s.utc_offset_min, timeZone);
+    byDay.set(day, byDay.get(day) ?? noReadings());
+    byDay.get(day)![s.type].push(s.value);
+    const night = windows.find((w) => endMs >= w.fromMs && endMs <= w.toMs);
+    if (!night) continue;
+    inNight.set(night.date, inNight.get(night.date) ?? noReadings());
+    inNight.get(night.date)![s.type].push(s.value);
   }
-  return [...byDate].map(([date, v]) => ({
-    date,
-    source,
-    rmssd_ms: v.hrv_rmssd.length ? mean(v.hrv_rmssd) : null,
-    sdnn_ms: v.hrv_sdnn.length ? mean(v.hrv_sdnn) : null,
-    resting_hr_bpm: v.resting_hr.length ? mean(v.resting_hr) : null,
-  }));
+  const rows = new Map<string, HrvDay>();
+  const avg = (values: number[] | undefined) => (values && values.length ? mean(values) : null);
+  const dates = nights.length === 0 ? [...byDay.keys()] : [...new Set([...inNight.keys(), ...byDay.keys()])];
+  for (const date of dates) {
+    const night = nights.length === 0 ? byDay.get(date) : inNight.get(date);
+    const row = {
+      date, source,
+      rmssd_ms: avg(night?.hrv_rmssd), sdnn_ms: avg(night?.hrv_sdnn),
+      resting_hr_bpm: avg(night?.resting_hr) ?? avg(byDay.get(date)?.resting_hr),
+    };
+    if (row.rmssd_ms !== null || row.sdnn_ms !== null || row.resting_hr_bpm !== null) rows.set(date, row);
+  }
+  return [...rows.values()];
 }
 
 /**
  * Daily rows from phone samples, to be called with every stored sample of the affected days (see
  * `phoneSampleWindow`) so a day is always recomputed whole and a re-upload changes nothing.
- * A night belongs to the date, in `timeZone`, on which it ends; HRV and resting HR samples to the
- * date of their end. Pass `onlyDates` to keep just the rows whose samples were all loaded.
+ * A night belongs to the date on which it ends, on the clock the phone wrote on its times (in
+ * `timeZone` when the upload gave "Z"); HRV and resting HR readings to the night whose window holds
+ * them (see `phoneHrvDays`). Pass `onlyDates` to keep just the rows whose samples were all loaded.
  */
 export function aggregatePhoneDays(
   samples: readonly StoredPhoneSample[],
@@ -253,8 +299,9 @@ export function aggregatePhoneDays(
   for (const source of PHONE_SOURCES) {
     const ofSource = unique.filter((s) => s.source === source);
     if (ofSource.length === 0) continue;
-    sleepDays.push(...phoneSleepDays(ofSource, source, timeZone));
-    hrvDays.push(...phoneHrvDays(ofSource, source, timeZone));
+    const nights = phoneSleepDays(ofSource, source, timeZone);
+    sleepDays.push(...nights);
+    hrvDays.push(...phoneHrvDays(ofSource, nights, source, timeZone));
   }
   const wanted = <T extends { date: string }>(row: T) => !keep || keep.has(row.date);
   const byDate = <T extends { date: string; source: string }>(a: T, b: T) =>
@@ -266,11 +313,15 @@ export function aggregatePhoneDays(
  * The dates whose rows new samples can change. A stage sample can extend a night that ends on a
  * later date or join a night that ended up to NIGHT_GAP_MS before it, so its neighbours count too.
  */
-export function affectedPhoneDates(samples: readonly PhoneSample[], timeZone: string): string[] {
+export function affectedPhoneDates(samples: readonly (Omit<PhoneSample, "utc_offset_min"> & { utc_offset_min?: number | null })[], timeZone: string): string[] {
   const dates = new Set<string>();
   for (const s of samples) {
     const endDate = localDate(Date.parse(s.end), timeZone);
+    const ownDate = sampleDate(Date.parse(s.end), s.utc_offset_min, timeZone);
     dates.add(endDate);
+    dates.add(ownDate);
+    // A reading late in the evening belongs to the night that ends the next morning.
+    dates.add(addDays(ownDate > endDate ? ownDate : endDate, 1));
     if (s.type !== "sleep_stage") continue;
     let date = localDate(Date.parse(s.start) - NIGHT_GAP_MS, timeZone);
     while (date < endDate) {

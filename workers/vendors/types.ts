@@ -33,10 +33,22 @@ export interface SleepMetrics {
   lowest_hr_bpm: number | null;
 }
 
+/** Below this much sleep a night is short (Oura's boundary between a `sleep` and a `long_sleep`). */
+export const SHORT_NIGHT_S = 3 * 3600;
+
 /** One daily sleep row per (user, date, source); `date` is YYYY-MM-DD in the user's calendar. */
 export interface SleepDay extends SleepMetrics {
   date: string;
   source: Source;
+  /**
+   * The night was under 3 h. Oura says so by typing the period `sleep` rather than `long_sleep`;
+   * without a flag (WHOOP, phones) `isShortNight` reads it from the total sleep.
+   */
+  short_night?: boolean;
+}
+
+export function isShortNight(day: SleepDay): boolean {
+  return day.short_night ?? (day.total_sleep_s !== null && day.total_sleep_s < SHORT_NIGHT_S);
 }
 
 /** One daily HRV row per (user, date, source). RMSSD and SDNN are never mixed in one column. */
@@ -63,11 +75,25 @@ export interface SleepSession {
   fields: SleepMetrics;
 }
 
+/** Vendor scores of one day beside the night (CONTRACT §4 extension, GET /v1/me/signals). */
+export interface SignalDay {
+  date: string;
+  source: Vendor;
+  readiness_score: number | null;
+  temperature_deviation_c: number | null;
+  recovery_score: number | null;
+  spo2_pct: number | null;
+  skin_temp_c: number | null;
+  user_calibrating: boolean | null;
+}
+
 /** Everything mapped from a batch of vendor sleep records: all sessions, and daily rows of main nights. */
 export interface CanonicalNights {
   sessions: SleepSession[];
   sleepDays: SleepDay[];
   hrvDays: HrvDay[];
+  /** Vendor scores of the main nights' days; absent when the vendor gave none. */
+  signalDays?: SignalDay[];
 }
 
 export type VendorEventAction = "upsert" | "delete";

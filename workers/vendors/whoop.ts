@@ -8,6 +8,7 @@ import type {
   FetchLike,
   HrvDay,
   Parsed,
+  SignalDay,
   SignatureCheck,
   SleepDay,
   SleepMetrics,
@@ -112,6 +113,10 @@ export const whoopRecoverySchema = z.object({
     .object({
       resting_heart_rate: z.number().nonnegative(),
       hrv_rmssd_milli: z.number().nonnegative(),
+      recovery_score: z.number().min(0).max(100).nullish().transform((v) => v ?? null),
+      spo2_percentage: z.number().min(0).max(100).nullish().transform((v) => v ?? null),
+      skin_temp_celsius: z.number().min(0).max(50).nullish().transform((v) => v ?? null),
+      user_calibrating: z.boolean().nullish().transform((v) => v ?? null),
     })
     .nullish(),
 });
@@ -188,38 +193,82 @@ export function whoopRecoveryToHrv(recovery: WhoopRecovery, sleepDate: string): 
 }
 
 /**
- * Maps sleeps and recoveries of a period (backfill, reconciliation). When two non-nap sleeps end
- * on one date, the longer one is the night; each recovery is dated by the sleep it belongs to.
+ * One night from the non-nap sleeps that end on one date. WHOOP splits a night interrupted by a
+ * long wake into two sleeps (both `nap: false`, one cycle): the night is their sum, from the first
+ * start to the last end, so waking at 3 a.m. does not halve the night. Unscored segments add nothing.
+ */
+function mergedNight(date: string, segments: readonly WhoopSleep[]): SleepDay {
+  const days = segments.map((segment) => ({ date, source: "whoop" as const, ...whoopSleepMetrics(segment) }));
+  if (days.length === 1) return days[0]!;
+  const sum = (pick: (day: SleepDay) => number | null) => {
+    const values = days.map(pick).filter((value): value is number => value !== null);
+    return values.length === 0 ? null : values.reduce((total, value) => total + value, 0);
+  };
+  const inBedMs = segments.reduce((total, s) => total + (s.score_state === "SCORED" && s.score ? s.score.stage_summary.total_in_bed_time_milli : 0), 0);
+  const asleepS = sum((day) => day.total_sleep_s);
+  return {
+    date,
+    source: "whoop",
+    total_sleep_s: asleepS,
+    deep_s: sum((day) => day.deep_s),
+    light_s: sum((day) => day.light_s),
+    rem_s: sum((day) => day.rem_s),
+    awake_s: sum((day) => day.awake_s),
+    efficiency_pct: asleepS === null || inBedMs === 0 ? null : Math.min(100, (100 * asleepS * 1000) / inBedMs),
+    latency_s: null,
+    bedtime_start: days.map((day) => day.bedtime_start).sort()[0]!,
+    bedtime_end: days.map((day) => day.bedtime_end).sort().at(-1)!,
+    avg_hrv_ms: null,
+    lowest_hr_bpm: null,
+  };
+}
+
+/** The night's recovery: the one WHOOP computed from any of its segments, else the one of their cycle. */
+function recoveryOfNight(segments: readonly WhoopSleep[], recoveries: readonly WhoopRecovery[]): WhoopRecovery | undefined {
+  const ids = new Set(segments.map((segment) => segment.id));
+  const cycles = new Set(segments.map((segment) => segment.cycle_id));
+  return recoveries.find((r) => ids.has(r.sleep_id)) ?? recoveries.find((r) => cycles.has(r.cycle_id));
+}
+
+/** WHOOP's own scores of a scored recovery, dated like its night. */
+export function whoopRecoverySignals(recovery: WhoopRecovery, date: string): SignalDay | null {
+  if (recovery.score_state !== "SCORED" || !recovery.score) return null;
+  const score = recovery.score;
+  return {
+    date, source: "whoop", readiness_score: null, temperature_deviation_c: null,
+    recovery_score: score.recovery_score === null ? null : Math.round(score.recovery_score),
+    spo2_pct: score.spo2_percentage, skin_temp_c: score.skin_temp_celsius, user_calibrating: score.user_calibrating,
+  };
+}
+
+/**
+ * Maps sleeps and recoveries of a period (backfill, reconciliation, one rebuilt day). The non-nap
+ * sleeps ending on a date make that date's night (merged when WHOOP split it), the longest of them
+ * is the main session, and the night keeps its recovery whichever segment WHOOP computed it from.
  */
 export function whoopNightsToCanonical(
   sleeps: readonly WhoopSleep[],
   recoveries: readonly WhoopRecovery[],
 ): CanonicalNights {
-  const mains = new Map<string, WhoopSleep>();
-  const span = (s: WhoopSleep) => Date.parse(s.end) - Date.parse(s.start);
+  const segmentsByDate = new Map<string, WhoopSleep[]>();
   for (const sleep of sleeps) {
     if (sleep.nap) continue;
     const date = whoopSleepDate(sleep);
-    const current = mains.get(date);
-    if (!current || span(sleep) > span(current)) mains.set(date, sleep);
+    segmentsByDate.set(date, [...(segmentsByDate.get(date) ?? []), sleep]);
   }
-  const mainIds = new Set([...mains.values()].map((s) => s.id));
-  const result: CanonicalNights = { sessions: [], sleepDays: [], hrvDays: [] };
-  for (const sleep of sleeps) {
-    const mapped = whoopSleepToCanonical(sleep);
-    if (!mainIds.has(sleep.id)) {
-      result.sessions.push({ ...mapped.session, is_main: false });
-      continue;
-    }
-    result.sessions.push(mapped.session);
-    if (mapped.sleepDay) result.sleepDays.push(mapped.sleepDay);
-  }
-  const dateBySleepId = new Map([...mains].map(([date, sleep]) => [sleep.id, date]));
-  for (const recovery of recoveries) {
-    const date = dateBySleepId.get(recovery.sleep_id);
-    const hrv = date === undefined ? null : whoopRecoveryToHrv(recovery, date);
+  const span = (s: WhoopSleep) => Date.parse(s.end) - Date.parse(s.start);
+  const result: CanonicalNights = { sessions: [], sleepDays: [], hrvDays: [], signalDays: [] };
+  const mainIds = new Set<string>();
+  for (const [date, segments] of segmentsByDate) {
+    mainIds.add(segments.reduce((best, s) => (span(s) > span(best) ? s : best)).id);
+    result.sleepDays.push(mergedNight(date, segments));
+    const recovery = recoveryOfNight(segments, recoveries);
+    const hrv = recovery ? whoopRecoveryToHrv(recovery, date) : null;
     if (hrv) result.hrvDays.push(hrv);
+    const signals = recovery ? whoopRecoverySignals(recovery, date) : null;
+    if (signals) result.signalDays!.push(signals);
   }
+  for (const sleep of sleeps) result.sessions.push({ ...whoopSleepToCanonical(sleep).session, is_main: mainIds.has(sleep.id) });
   return result;
 }
 
