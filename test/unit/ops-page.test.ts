@@ -95,7 +95,15 @@ beforeAll(async () => {
   authorize.searchParams.set("user", DEMO_ACCOUNTS.oura);
   const consent = await fetch(authorize, { redirect: "manual" });
   const callback = await fetch(consent.headers.get("location")!, { redirect: "manual" });
-  expect(callback.headers.get("location")).toContain("status=connected");
+  // The callback holds the account as pending; the app that started the flow attaches it (CONTRACT §3).
+  const back = new URL(callback.headers.get("location")!);
+  expect(back.searchParams.get("status")).toBe("pending");
+  const complete = await fetch(`${hub}/v1/connections/oura/complete`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+    body: JSON.stringify({ connect_code: back.searchParams.get("connect_code") }),
+  });
+  expect(complete.status).toBe(200);
   await until(async () => ((await rows("SELECT 1 FROM connections WHERE vendor_user_id = $1 AND last_sync_at IS NOT NULL", [DEMO_ACCOUNTS.oura])).length ? true : undefined), "the backfill");
 }, 240_000);
 
