@@ -15,6 +15,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import type { Pool, PoolClient, QueryArrayConfig, QueryResult } from "@neondatabase/serverless";
 import { z } from "zod";
+import { readJson, sendJson } from "../sim/http";
 import { nodePool } from "./node-db";
 
 export interface NeonHttpStandIn {
@@ -94,23 +95,6 @@ function isPostgresError(error: unknown): error is Record<string, unknown> & { m
     && /^[0-9A-Z]{5}$/.test((error as { code: string }).code);
 }
 
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new Error("body too large");
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks).toString("utf8");
-}
-
-function send(res: ServerResponse, status: number, payload: unknown): void {
-  const text = JSON.stringify(payload);
-  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
-  res.end(text);
-}
-
 /** Only loopback databases: the stand-in must never become a way out of the machine. */
 function loopbackDatabase(connectionString: string): boolean {
   try {
@@ -133,37 +117,37 @@ export async function startNeonHttp(wsProxy: string, opts: { poolSize?: number; 
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
-    if (req.method !== "POST" || !req.url?.startsWith("/sql")) return send(res, 404, { message: "not found" });
+    if (req.method !== "POST" || !req.url?.startsWith("/sql")) return sendJson(res, 404, { message: "not found" });
     const connectionString = String(req.headers["neon-connection-string"] ?? "");
-    if (!loopbackDatabase(connectionString)) return send(res, 400, { message: "Neon-Connection-String must name a loopback database" });
-    const parsed = body.safeParse(JSON.parse(await readBody(req)));
-    if (!parsed.success) return send(res, 400, { message: `invalid request: ${parsed.error.issues[0]?.message ?? "body"}` });
+    if (!loopbackDatabase(connectionString)) return sendJson(res, 400, { message: "Neon-Connection-String must name a loopback database" });
+    const parsed = body.safeParse(await readJson(req, MAX_BODY_BYTES));
+    if (!parsed.success) return sendJson(res, 400, { message: `invalid request: ${parsed.error.issues[0]?.message ?? "body"}` });
     counts.requests++;
     const pool = poolFor(connectionString);
     try {
       if ("queries" in parsed.data) {
         counts.statements += parsed.data.queries.length;
-        send(res, 200, await runBatch(pool, req, parsed.data.queries));
+        sendJson(res, 200, await runBatch(pool, req, parsed.data.queries));
       } else {
         counts.statements++;
-        send(res, 200, await run(pool, parsed.data));
+        sendJson(res, 200, await run(pool, parsed.data));
       }
     } catch (error) {
       counts.failures++;
       if (isPostgresError(error)) {
         const fields = Object.fromEntries(ERROR_FIELDS.map((k) => [k, (error as Record<string, unknown>)[k]]));
-        return send(res, 400, { message: error.message, ...fields });
+        return sendJson(res, 400, { message: error.message, ...fields });
       }
       // The database could not be reached (outage, refused or dropped connection): as Neon's proxy
       // answers when the compute is unreachable. The cause is printed (driver messages carry no values).
       if (opts.verbose ?? true) console.warn(`[neon-http] 503: ${(error as Error).message?.slice(0, 160)}`);
-      send(res, 503, { message: "could not reach the database" });
+      sendJson(res, 503, { message: "could not reach the database" });
     }
   };
 
   const server = createServer((req, res) => {
     handle(req, res).catch(() => {
-      if (!res.headersSent) send(res, 400, { message: "invalid request" });
+      if (!res.headersSent) sendJson(res, 400, { message: "invalid request" });
       else res.end();
     });
   });

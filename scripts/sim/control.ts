@@ -1,7 +1,8 @@
 // A control channel for the simulators: tests running inside workerd cannot call the simulators'
 // methods directly (they live in the Node process that started them), so this loopback HTTP endpoint
 // calls them on the tests' behalf: POST /call {target, method, args} → {result}. The targets
-// `oura-network` and `whoop-network` are the vendors' latency and fault layers (faults.ts). It also
+// `oura-network` and `whoop-network` are the vendors' latency and fault layers (faults.ts), and
+// `postgres-link` / `isolated-postgres-link` the database links' (scripts/lib/faults.ts). It also
 // offers Node-only checks to workerd tests (POST /validate/openapi).
 import { listen, readJson, Router, sendJson, type RunningServer } from "./http";
 import type { Simulators } from "./index";
@@ -9,9 +10,10 @@ import type { StackFaults } from "../lib/faults";
 import type { PosthogSim } from "./posthog";
 import { validateOpenApi } from "./openapi-check";
 
-type Target = "oura" | "whoop" | "idp" | "oura-network" | "whoop-network" | "posthog";
+type Target = "oura" | "whoop" | "idp" | "oura-network" | "whoop-network" | "posthog" | "postgres-link" | "isolated-postgres-link";
 
 const NETWORK_METHODS = ["setLatency", "failures", "rateLimit", "slowBodies", "clear", "stats"] as const;
+const LINK_METHODS = ["set", "outage", "restore", "refuse", "dropLive", "clear", "stats"] as const;
 
 const CALLABLE: Record<Target, readonly string[]> = {
   posthog: [],
@@ -20,6 +22,8 @@ const CALLABLE: Record<Target, readonly string[]> = {
   idp: ["mint", "rotateKeys", "setJwksBehaviour"],
   "oura-network": NETWORK_METHODS,
   "whoop-network": NETWORK_METHODS,
+  "postgres-link": LINK_METHODS,
+  "isolated-postgres-link": LINK_METHODS,
 };
 const READABLE: Record<"oura" | "whoop" | "idp" | "posthog", readonly string[]> = {
   oura: ["requests", "subscriptions", "revokedTokens", "url"],
@@ -30,23 +34,6 @@ const READABLE: Record<"oura" | "whoop" | "idp" | "posthog", readonly string[]> 
 
 export async function startControl(sims: Simulators & { posthog?: PosthogSim }, port = 0, faults?: StackFaults): Promise<RunningServer> {
   const router = new Router();
-  // The database links' faults (scripts/lib/faults.ts):
-  // POST /faults/{postgres|isolatedPostgres}/{set|outage|restore|refuse|dropLive|clear|stats}.
-  router.on("POST", "/faults/:link/:action", async ({ req, res, params }) => {
-    const link = params.link === "postgres" || params.link === "isolatedPostgres" ? faults?.[params.link] : undefined;
-    const args = (await readJson(req)) as { latencyMs?: [number, number]; seconds?: number; on?: boolean };
-    if (!link) return sendJson(res, 400, { error: "no fault link" });
-    switch (params.action) {
-      case "set": return sendJson(res, 200, { result: link.set({ ...(args.latencyMs ? { latencyMs: args.latencyMs } : {}) }) });
-      case "outage": return sendJson(res, 200, { result: link.outage(Number(args.seconds ?? 0)) });
-      case "restore": return sendJson(res, 200, { result: link.restore() });
-      case "refuse": return sendJson(res, 200, { result: link.refuse(Boolean(args.on)) });
-      case "dropLive": return sendJson(res, 200, { result: link.dropLive() });
-      case "clear": return sendJson(res, 200, { result: link.clear() });
-      case "stats": return sendJson(res, 200, { result: link.stats() });
-      default: return sendJson(res, 400, { error: "unknown action" });
-    }
-  });
   router.on("POST", "/call", async ({ req, res }) => {
     const body = (await readJson(req)) as { target?: Target; method?: string; args?: unknown[] };
     const target = body.target && Object.hasOwn(CALLABLE, body.target) ? body.target : undefined;
@@ -54,7 +41,7 @@ export async function startControl(sims: Simulators & { posthog?: PosthogSim }, 
       sendJson(res, 400, { error: "unknown target or method" });
       return;
     }
-    const object = targetObject(sims, target) as unknown as Record<string, (...args: unknown[]) => unknown>;
+    const object = targetObject(sims, faults, target) as unknown as Record<string, (...args: unknown[]) => unknown>;
     const result = await object[body.method]!(...(body.args ?? []));
     sendJson(res, 200, { result: result ?? null });
   });
@@ -72,7 +59,11 @@ export async function startControl(sims: Simulators & { posthog?: PosthogSim }, 
   return listen(router, port);
 }
 
-function targetObject(sims: Simulators & { posthog?: PosthogSim }, target: Target): object {
+function targetObject(sims: Simulators & { posthog?: PosthogSim }, faults: StackFaults | undefined, target: Target): object {
+  if (target === "postgres-link" || target === "isolated-postgres-link") {
+    if (!faults) throw new Error("no database fault links");
+    return target === "postgres-link" ? faults.postgres : faults.isolatedPostgres;
+  }
   if (target === "oura-network") return sims.oura.network;
   if (target === "whoop-network") return sims.whoop.network;
   if (target === "posthog") {

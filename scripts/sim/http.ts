@@ -114,28 +114,37 @@ function matchSegments(pattern: string[], requested: string[]): Record<string, s
 /** Thrown by body readers; the server answers 400. */
 export class BadRequest extends Error {}
 
-export async function readBody(req: IncomingMessage): Promise<string> {
+/** The request's bytes, refusing (BadRequest) more than `maxBytes`. */
+export async function readRawBody(req: IncomingMessage, maxBytes = MAX_BODY_BYTES): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > MAX_BODY_BYTES) throw new BadRequest("body too large");
+    if (size > maxBytes) throw new BadRequest("body too large");
     chunks.push(chunk);
   }
-  return Buffer.concat(chunks).toString("utf8");
+  return Buffer.concat(chunks);
+}
+
+export async function readBody(req: IncomingMessage, maxBytes = MAX_BODY_BYTES): Promise<string> {
+  return (await readRawBody(req, maxBytes)).toString("utf8");
+}
+
+/** JSON text as a value, or BadRequest. */
+export function parseJsonBody(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new BadRequest("body is not JSON");
+  }
 }
 
 export async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
   return new URLSearchParams(await readBody(req));
 }
 
-export async function readJson(req: IncomingMessage): Promise<unknown> {
-  const text = await readBody(req);
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    throw new BadRequest("body is not JSON");
-  }
+export async function readJson(req: IncomingMessage, maxBytes = MAX_BODY_BYTES): Promise<unknown> {
+  return parseJsonBody(await readBody(req, maxBytes));
 }
 
 export function sendJson(

@@ -3,7 +3,7 @@
 // private API (`/api/projects/:id/persons/bulk_delete/`), so tests can assert both.
 import { gunzipSync } from "node:zlib";
 import type { IncomingMessage } from "node:http";
-import { BadRequest, listen, Router, sendJson, type RunningServer } from "./http";
+import { listen, parseJsonBody, readRawBody, Router, sendJson, type RunningServer } from "./http";
 
 export interface CapturedEvent {
   event: string;
@@ -28,23 +28,9 @@ export interface PosthogSim {
   stop(): Promise<void>;
 }
 
-const MAX_BYTES = 1024 * 1024;
-
 async function readMaybeGzipped(req: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BYTES) throw new BadRequest("body too large");
-    chunks.push(chunk);
-  }
-  const raw = Buffer.concat(chunks);
-  const text = req.headers["content-encoding"] === "gzip" ? gunzipSync(raw).toString("utf8") : raw.toString("utf8");
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    throw new BadRequest("body is not JSON");
-  }
+  const raw = await readRawBody(req);
+  return parseJsonBody(req.headers["content-encoding"] === "gzip" ? gunzipSync(raw).toString("utf8") : raw.toString("utf8"));
 }
 
 export async function startPosthogSim(options: { port?: number; projectKey?: string; personalKey?: string; projectId?: string } = {}): Promise<PosthogSim> {

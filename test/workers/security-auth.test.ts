@@ -119,21 +119,27 @@ describe("bearer tokens on /v1", () => {
   });
 });
 
+/** A key set URL of the test's own, and a counter of the identity provider's answers to it. */
+function probedEnv() {
+  const probe = crypto.randomUUID();
+  const env = { ...testEnv, AUTH_JWKS_URL: `${testEnv.AUTH_JWKS_URL}?probe=${probe}` } as unknown as Env;
+  const fetches = async () => (await sim.idp.requests()).filter((r) => r.query.probe === probe).length;
+  // GET /v1/me: one small query once the token is verified (the load here is on the identity provider).
+  const request = async (token: string) => {
+    const ctx = createExecutionContext();
+    const res = await worker.fetch(new Request("http://hub.test/v1/me", { headers: { authorization: `Bearer ${token}` } }), env, ctx);
+    await waitOnExecutionContext(ctx);
+    await res.arrayBuffer();
+    return res.status;
+  };
+  return { probe, fetches, request };
+}
+
 describe("key rotation at the identity provider", () => {
   it("accepts tokens under the new keys after one key set refetch, refuses the old keys, and refetches no more under a flood of unknown kids", async () => {
     clearJwksCache();
     // A key set URL of this test's own, so that the identity provider's request log counts only our fetches.
-    const probe = crypto.randomUUID();
-    const env = { ...testEnv, AUTH_JWKS_URL: `${testEnv.AUTH_JWKS_URL}?probe=${probe}` } as unknown as Env;
-    const fetches = async () => (await sim.idp.requests()).filter((r) => r.query.probe === probe).length;
-    // GET /v1/me: one small query once the token is verified (the load here is on the identity provider).
-    const request = async (token: string) => {
-      const ctx = createExecutionContext();
-      const res = await worker.fetch(new Request("http://hub.test/v1/me", { headers: { authorization: `Bearer ${token}` } }), env, ctx);
-      await waitOnExecutionContext(ctx);
-      await res.arrayBuffer();
-      return res.status;
-    };
+    const { fetches, request } = probedEnv();
     const user = sub();
     const before = await sim.idp.mint({ sub: user });
     expect(await request(before)).toBe(200);
@@ -156,21 +162,6 @@ describe("key rotation at the identity provider", () => {
 });
 
 describe("identity provider load: one JWKS fetch at a time, stale keys on error, failures remembered", () => {
-  /** A key set URL of the test's own, and a counter of the identity provider's answers to it. */
-  function probedEnv() {
-    const probe = crypto.randomUUID();
-    const env = { ...testEnv, AUTH_JWKS_URL: `${testEnv.AUTH_JWKS_URL}?probe=${probe}` } as unknown as Env;
-    const fetches = async () => (await sim.idp.requests()).filter((r) => r.query.probe === probe).length;
-    // GET /v1/me: one small query once the token is verified (the load here is on the identity provider).
-    const request = async (token: string) => {
-      const ctx = createExecutionContext();
-      const res = await worker.fetch(new Request("http://hub.test/v1/me", { headers: { authorization: `Bearer ${token}` } }), env, ctx);
-      await waitOnExecutionContext(ctx);
-      await res.arrayBuffer();
-      return res.status;
-    };
-    return { probe, fetches, request };
-  }
 
   it("50 concurrent tokens on a cold cache make one JWKS fetch", async () => {
     clearJwksCache();

@@ -2,7 +2,7 @@
 // that started the suite, reached through their loopback control channel.
 import { testEnv } from "./helpers";
 
-type Target = "oura" | "whoop" | "idp" | "oura-network" | "whoop-network" | "posthog";
+type Target = "oura" | "whoop" | "idp" | "oura-network" | "whoop-network" | "posthog" | "isolated-postgres-link";
 
 async function call<T>(target: Target, method: string, ...args: unknown[]): Promise<T> {
   const res = await fetch(`${testEnv.SIM_CONTROL_URL}/call`, {
@@ -161,13 +161,8 @@ export type PostgresLinkAction = "set" | "outage" | "restore" | "refuse" | "drop
  * of the suite.
  */
 export async function isolatedPostgres(action: PostgresLinkAction, args: { latencyMs?: [number, number]; seconds?: number; on?: boolean } = {}) {
-  const res = await fetch(`${testEnv.SIM_CONTROL_URL}/faults/isolatedPostgres/${action}`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(args),
-  });
-  if (!res.ok) throw new Error(`fault link ${action} failed: ${res.status}`);
-  return ((await res.json()) as { result: { opened: number; refused: number; dropped: number } }).result;
+  const positional = action === "set" ? [{ latencyMs: args.latencyMs }] : action === "outage" ? [args.seconds ?? 0] : action === "refuse" ? [Boolean(args.on)] : [];
+  return call<{ opened: number; refused: number; dropped: number }>("isolated-postgres-link", action, ...positional);
 }
 
 /**

@@ -74,6 +74,21 @@ function httpAvailable(config: DbConfig): boolean {
   return !config.DB_WS_PROXY || Boolean(config.DB_HTTP_PROXY);
 }
 
+/**
+ * The HTTP database per connection string, built once per isolate: it holds no socket (each statement
+ * is its own fetch, made in the calling request), and building drizzle's schema mapping on every
+ * request was work repeated for nothing.
+ */
+const httpDatabases = new Map<string, Database>();
+function httpDatabase(url: string): Database {
+  let db = httpDatabases.get(url);
+  if (!db) {
+    db = drizzleHttp({ client: neon(url), schema }) as unknown as Database;
+    httpDatabases.set(url, db);
+  }
+  return db;
+}
+
 export function openDb(config: DbConfig): DbHandle {
   const budget = timeoutMs(config);
   configureDriver(config, budget);
@@ -89,7 +104,7 @@ export function openDb(config: DbConfig): DbHandle {
   const session = () => (sessionDb ??= drizzleSession({ client: openPool(), schema }));
   let db: Database;
   if (httpAvailable(config)) {
-    const http = drizzleHttp({ client: neon(config.DATABASE_URL), schema });
+    const http = httpDatabase(config.DATABASE_URL);
     // Every builder and execute() of the HTTP database, but transactions on the session: the HTTP
     // path has only non-interactive batches.
     db = Object.assign(Object.create(http) as Database, {
