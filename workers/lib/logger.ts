@@ -20,8 +20,10 @@ function clean(fields: LogFields): LogFields {
 }
 
 export function createLogger(base: LogFields = {}): Logger {
-  const write = (level: "info" | "warn" | "error", event: string, fields: LogFields = {}) => {
-    const line = JSON.stringify({ level, event, at: new Date().toISOString(), ...clean(base), ...clean(fields) });
+  // Cleaned once: a request's logger writes at least its summary line with the same base fields.
+  const cleanBase = clean(base);
+  const write = (level: "info" | "warn" | "error", event: string, fields?: LogFields) => {
+    const line = JSON.stringify({ level, event, at: new Date().toISOString(), ...cleanBase, ...(fields ? clean(fields) : undefined) });
     if (level === "error") console.error(line);
     else if (level === "warn") console.warn(line);
     else console.log(line);
