@@ -246,6 +246,15 @@ async function main(): Promise<void> {
     } finally {
       await direct.dispose();
     }
+    // The same hub without its METRICS binding: what writing a data point per request costs the route.
+    const unmetered = await startHub({ bundle: h.bundle, vars: h.stack.vars, rateLimit: BENCH_RATE_LIMIT, metrics: false, name: "hub, no metrics" });
+    try {
+      await warmCaches({ ...h, hub: unmetered }, requests);
+      await settled(unmetered);
+      closed.push(await warmedClosedPhase(unmetered, requests));
+    } finally {
+      await unmetered.dispose();
+    }
     report.record("closed", closed);
     report.record("paced", paced);
     const share = closed[0]!.requestsPerS / closed[1]!.requestsPerS;
@@ -262,6 +271,7 @@ async function main(): Promise<void> {
           [
             ["throughput at 200 connections, hub / bare", `${fmt(closed[0]!.requestsPerS)} / ${fmt(closed[1]!.requestsPerS)} req/s = ${fmt(share * 100)}%`, `≥ ${TARGETS.throughputShare * 100}%`, verdict(share >= TARGETS.throughputShare && closed[0]!.ok === closed[0]!.sent)],
             ["same, isolate copies off (every read asks the Durable Object)", `${fmt(closed[2]!.requestsPerS)} / ${fmt(closed[1]!.requestsPerS)} req/s = ${fmt((closed[2]!.requestsPerS / closed[1]!.requestsPerS) * 100)}%`, "–", "–"],
+            ["same, no METRICS binding (no data points written)", `${fmt(closed[3]!.requestsPerS)} / ${fmt(closed[1]!.requestsPerS)} req/s = ${fmt((closed[3]!.requestsPerS / closed[1]!.requestsPerS) * 100)}%; CPU/req ${fmt(closed[3]!.cpuPerRequestMs)} ms against ${fmt(closed[0]!.cpuPerRequestMs)} ms with`, "–", "–"],
             [`p99 at ${RATE}/s, median of ${PACED_ROUNDS} rounds`, `${fmt(hubPaced.p99Ms)} ms (bare ${fmt(barePaced.p99Ms)} ms); rounds ${hubRounds.map((r) => fmt(r.p99Ms)).join(", ")} ms; ${hubRounds.reduce((n, r) => n + r.sent - r.ok, 0)} failed`, `< ${TARGETS.p99Ms} ms, no failures`, verdict(hubPaced.p99Ms < TARGETS.p99Ms && allAnswered)],
             [`Worker CPU per read at ${RATE}/s, hub / bare`, `${fmt(hubPaced.cpuPerRequestMs)} / ${fmt(barePaced.cpuPerRequestMs)} ms = ${fmt(hubPaced.cpuPerRequestMs / barePaced.cpuPerRequestMs)}×`, "–", "–"],
           ],

@@ -51,7 +51,7 @@ function bundleModules(dir: string): NonNullable<WorkerOptions["modules"]> {
     .map((file) => ({ type: file.endsWith(".wasm") ? ("CompiledWasm" as const) : ("ESModule" as const), path: join(dir, file) }));
 }
 
-async function startInstance(name: string, worker: WorkerOptions): Promise<RunningWorker> {
+async function startInstance(name: string, worker: WorkerOptions, inspectorPort?: number): Promise<RunningWorker> {
   const before = workerdChildren();
   const logs = new LogIndex();
   const mf = new Miniflare({
@@ -64,6 +64,7 @@ async function startInstance(name: string, worker: WorkerOptions): Promise<Runni
     cf: false,
     handleStructuredLogs: ({ level, message }: { level: string; message: string }) => logs.add(level, message),
     workers: [{ name, ...worker } as WorkerOptions],
+    ...(inspectorPort ? { inspectorPort } : {}),
   });
   const url = await mf.ready;
   const started = [...workerdChildren()].filter((pid) => !before.has(pid));
@@ -83,7 +84,11 @@ export interface HubOptions {
   rateLimit?: number;
   /** false: the queues keep their producers but nobody consumes (to measure the routes alone). */
   consumers?: boolean;
+  /** false: no METRICS binding (the hub then collects no data points), to show what metrics cost. */
+  metrics?: boolean;
   name?: string;
+  /** Opens workerd's DevTools inspector on this port (bench/profile.ts records CPU profiles through it). */
+  inspectorPort?: number;
 }
 
 export async function startHub(opts: HubOptions): Promise<RunningWorker> {
@@ -105,8 +110,8 @@ export async function startHub(opts: HubOptions): Promise<RunningWorker> {
     ratelimits,
     // Deployed environments bind METRICS (wrangler.toml's top level does not): bind Miniflare's local
     // dataset so that every request pays for collecting and writing its data points, as in production.
-    analyticsEngineDatasets: { METRICS: { dataset: "hub_metrics_bench" } },
-  } as WorkerOptions);
+    analyticsEngineDatasets: opts.metrics === false ? {} : { METRICS: { dataset: "hub_metrics_bench" } },
+  } as WorkerOptions, opts.inspectorPort);
 }
 
 export const BARE_WORKER_SOURCE = 'export default { fetch() { return new Response("ok"); } };';
