@@ -33,8 +33,25 @@ const { values: args } = parseArgs({
     "no-costs": { type: "boolean", default: false },
     "wait-quiet": { type: "string", default: "30" },
     "postgres-auth": { type: "string", default: "password" },
+    // The hub's sessions start their own Postgres backends (Neon's direct endpoint) instead of
+    // borrowing warm ones from the pooler (its pooled endpoint, the production setting).
+    "no-pooler": { type: "boolean", default: false },
   },
 });
+
+/** Rounds of GET /v1/me for new subjects, a few at once, until a round answers 200 throughout. */
+async function warmUp(origin: string, mint: (sub: string) => Promise<string>): Promise<void> {
+  for (let round = 0; round < 10; round++) {
+    const statuses = await Promise.all(
+      Array.from({ length: 5 }, async (_, i) => {
+        const response = await fetch(`${origin}/v1/me`, { headers: { authorization: `Bearer ${await mint(`bench|warm-up-${round}-${i}`)}` } });
+        await response.body?.cancel();
+        return response.status;
+      }),
+    );
+    if (statuses.every((status) => status === 200)) return;
+  }
+}
 
 function positiveInteger(name: string, value: string | undefined, max: number): number {
   const parsed = Number(value);
@@ -85,7 +102,7 @@ async function pipelineSettled(count: () => ReturnType<typeof pipelineCounts>, a
 async function main(): Promise<void> {
   const quiet = await waitForQuietMachine(Number(args["wait-quiet"]));
   report.print(`Machine before the run: ${fmt(quiet.busyCores)} cores busy with other work (waited ${fmt(quiet.waitedS)} s for quiet).`);
-  const h = await startHarness("load", { timeLimitS: TIME_LIMIT_S, postgresAuth: postgresAuth(args["postgres-auth"]), onTimeLimit: () => report.save(RESULTS_FOLDER) });
+  const h = await startHarness("load", { timeLimitS: TIME_LIMIT_S, postgresAuth: postgresAuth(args["postgres-auth"]), pooler: !args["no-pooler"], onTimeLimit: () => report.save(RESULTS_FOLDER) });
   const bare = await startBareLive();
   try {
     const today = new Date().toISOString().slice(0, 10);
@@ -112,9 +129,15 @@ async function main(): Promise<void> {
         `Session: live WebSocket + GET /v1/me at once, then 3–6 s apart GET /v1/me/readiness, /readiness/history?${ranges.history}, /sleep?${ranges.sleep}, /hrv?${ranges.hrv}, POST /v1/me/samples (22 samples of last night); ` +
           `the socket is held to the end. Within 10 s of the start the athlete's vendor sends the synced night's webhooks (Oura: sleep update; WHOOP: sleep.updated, recovery.updated 0.5 s later).`,
         `Injected latency: ${args["no-latency"] ? "none (--no-latency)" : `vendor simulators ${VENDOR_LATENCY_MS.minMs}–${VENDOR_LATENCY_MS.maxMs} ms per request; Postgres ${POSTGRES_LATENCY_MS[0]}–${POSTGRES_LATENCY_MS[1]} ms per round trip (the database link, scripts/lib/faults.ts)`}.`,
+        `Database endpoint: ${h.pooler ? "pooled (scripts/lib/pg-pooler.ts, a session pooler as Neon's pooled endpoint: a Worker session borrows a warm backend)" : "direct (--no-pooler: every Worker session starts its own Postgres backend)"}; one-shot statements over the Neon HTTP stand-in either way.`,
         `Load: ${THREADS} session threads (undici keep-alive pool of 256 connections each, ws for the sockets); open loop: every request is sent at its scheduled time and timed from it; 10 s client timeout.`,
       ].join("\n"),
     );
+
+    // A fresh hub's first requests pay for its start (the bundle's compile, the identity provider's
+    // keys, the database stand-in's first connections): untimed, with users outside the population.
+    await warmUp(h.hub.origin, (sub) => h.stack.sims.idp.mint({ sub, expSeconds: 600 }));
+    await settled(h.hub);
 
     // Costs first, on an idle hub: after a profile that overloaded it, its backlog would be charged to them.
     if (!args["no-costs"]) {

@@ -1,16 +1,21 @@
 // Everything a benchmark run needs, started together and stopped together: the local stack (real
 // Postgres, the WebSocket proxy, the simulators), the hub and the bare Worker in their own Miniflare
 // instances, and a Postgres pool for setup and polling. A run has a hard time limit.
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Pool } from "@neondatabase/serverless";
 import { nodePool } from "../../scripts/lib/node-db";
+import { startPgPooler, type PgPooler } from "../../scripts/lib/pg-pooler";
+import { useClearTextPasswords } from "../../scripts/lib/postgres";
 import { startStack, type Stack } from "../../scripts/lib/stack";
 import { machineBusyCores, setPostgresProcess, workerdChildren } from "./process-cpu";
 import { buildHubBundle, startBare, startHub, type HubBundle, type RunningWorker } from "./workers";
 
 export interface Harness {
   stack: Stack;
+  /** The stack's vars as the hub got them (DATABASE_URL names the pooler when there is one). */
+  hubVars: Record<string, string>;
+  pooler?: PgPooler;
   bundle: HubBundle;
   pool: Pool;
   hub: RunningWorker;
@@ -20,6 +25,9 @@ export interface Harness {
 
 /** Rate-limit budget given to the hub's limiters for the run (see HubOptions.rateLimit). */
 export const BENCH_RATE_LIMIT = 1_000_000_000;
+
+/** The pooler's backends at most (Neon's pooled endpoint: 64 per user and database by default). */
+const POOLER_BACKENDS = 40;
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const STOP_GRACE_MS = 20_000;
@@ -56,14 +64,17 @@ export function postgresAuth(value: string | undefined): PostgresAuth {
 
 async function setPostgresAuth(stack: Stack, pool: Pool, auth: PostgresAuth): Promise<void> {
   if (auth === "scram") return;
-  const hba = join(stack.postgres.dataDir, "pgdata", "pg_hba.conf");
-  writeFileSync(hba, readFileSync(hba, "utf8").replace(/^(host\s.*\s)scram-sha-256\s*$/gm, "$1password"));
-  await pool.query("SELECT pg_reload_conf()");
+  await useClearTextPasswords(stack.postgres, () => pool.query("SELECT pg_reload_conf()"));
 }
 
 export interface HarnessOptions {
   timeLimitS: number;
   postgresAuth: PostgresAuth;
+  /**
+   * The hub reaches Postgres through a session pooler (scripts/lib/pg-pooler.ts), as a deployed hub
+   * reaches Neon's pooled endpoint: sessions borrow warm backends instead of starting new ones.
+   */
+  pooler?: boolean;
   /** Called when the time limit stops the run, before the process exits (e.g. to save partial results). */
   onTimeLimit(): void;
 }
@@ -102,13 +113,24 @@ export async function startHarness(name: string, opts: HarnessOptions): Promise<
     const pool = nodePool(stack.postgres.url, stack.proxy.address);
     started.push({ stop: () => pool.end() });
     await setPostgresAuth(stack, pool, opts.postgresAuth);
+    let hubVars = stack.vars;
+    let pooler: PgPooler | undefined;
+    if (opts.pooler) {
+      const direct = new URL(stack.postgres.url);
+      pooler = await startPgPooler({ target: { host: direct.hostname, port: Number(direct.port) }, password: decodeURIComponent(direct.password), maxBackends: POOLER_BACKENDS });
+      const running = pooler;
+      started.push({ stop: () => running.close() });
+      hubVars = { ...stack.vars, DATABASE_URL: Object.assign(direct, { port: String(pooler.port) }).toString() };
+    }
     bundle = buildHubBundle();
-    const hub = await startHub({ bundle, vars: stack.vars, rateLimit: BENCH_RATE_LIMIT });
+    const hub = await startHub({ bundle, vars: hubVars, rateLimit: BENCH_RATE_LIMIT });
     started.push({ stop: () => hub.dispose() });
     const bare = await startBare();
     started.push({ stop: () => bare.dispose() });
     return {
       stack,
+      hubVars,
+      pooler,
       bundle,
       pool,
       hub,

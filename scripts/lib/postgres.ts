@@ -111,3 +111,14 @@ export async function startPostgres(opts: { dataDir: string; port?: number; fres
   };
   return { url: `postgres://${DB_USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${DB_NAME}`, port, dataDir, stop };
 }
+
+/**
+ * Switches the cluster's TCP logins from SCRAM to the password in clear text, as Neon's proxy takes
+ * it (over TLS there). Takes effect for new connections once the configuration is reloaded: pass a
+ * function that runs `SELECT pg_reload_conf()` on a connection of the cluster's.
+ */
+export async function useClearTextPasswords(cluster: Pick<PostgresCluster, "dataDir">, reload: () => Promise<unknown>): Promise<void> {
+  const hba = join(cluster.dataDir, "pgdata", "pg_hba.conf");
+  writeFileSync(hba, readFileSync(hba, "utf8").replace(/^(host\s.*\s)scram-sha-256\s*$/gm, "$1password"));
+  await reload();
+}
