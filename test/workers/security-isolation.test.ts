@@ -56,7 +56,9 @@ async function fingerprint(user: SeededUser): Promise<Record<string, unknown>> {
             (SELECT count(*)::int FROM hrv_daily WHERE user_id = $1) AS hrv,
             (SELECT count(*)::int FROM phone_samples WHERE user_id = $1) AS samples,
             (SELECT json_agg(score ORDER BY date) FROM readiness_snapshots WHERE user_id = $1) AS readiness,
-            (SELECT count(*)::int FROM vendor_records WHERE user_id = $1) AS records`,
+            (SELECT count(*)::int FROM vendor_records WHERE user_id = $1) AS records,
+            (SELECT count(*)::int FROM daily_signals WHERE user_id = $1) AS signals,
+            (SELECT count(*)::int FROM workouts WHERE user_id = $1) AS workouts`,
     [user.id],
   );
   return rows[0];
