@@ -209,45 +209,14 @@ export async function startOuraSim(options: OuraSimOptions): Promise<OuraSim> {
   };
   router.on("GET", "/oauth/revoke", revoke).on("POST", "/oauth/revoke", revoke);
 
-  router
-    .on(
-      "GET",
-      "/v2/usercollection/personal_info",
-      api(({ res }, userId) => sendJson(res, 200, users.get(userId))),
-    )
-    .on(
-      "GET",
-      "/v2/usercollection/sleep",
-      api(({ res, url }, userId) => {
-        const query = url.searchParams;
-        const endDate = query.get("end_date") ?? new Date().toISOString().slice(0, 10);
-        const startDate = query.get("start_date") ?? (isDate(endDate) ? addDays(endDate, -1) : endDate);
-        if (!isDate(startDate) || !isDate(endDate)) return sendJson(res, 400, { detail: "Invalid date" });
-        // Both ends inclusive, on the document's `day`.
-        const matching = [...sleeps.values()]
-          .filter(({ owner, document }) => owner === userId && document.day >= startDate && document.day <= endDate)
-          .map(({ document }) => document)
-          .sort(byDayThenStart);
-        const offset = decodePageToken(query.get("next_token"));
-        const nextOffset = offset + pageSize;
-        sendJson(res, 200, {
-          data: matching.slice(offset, nextOffset),
-          next_token: nextOffset < matching.length ? encodePageToken(nextOffset) : null,
-        });
-      }),
-    )
-    .on(
-      "GET",
-      "/v2/usercollection/sleep/:id",
-      api(({ res, params }, userId) => {
-        const stored = sleeps.get(params.id ?? "");
-        if (!stored || stored.owner !== userId) return sendJson(res, 404, { detail: "Not Found" });
-        sendJson(res, 200, stored.document);
-      }),
-    );
+  router.on("GET", "/v2/usercollection/personal_info", api(({ res }, userId) => sendJson(res, 200, users.get(userId))));
 
-  // daily_sleep and workout: the same list (by `day`, both ends inclusive, paged) and read by id as sleep.
-  for (const [dataType, documents] of activity) {
+  /** A collection as Oura serves it: listed by `day` (both ends inclusive, paged) and read by id, each user's own. */
+  const serveCollection = <D extends { id: string; day: string }>(
+    dataType: string,
+    documents: Map<string, { owner: string; document: D }>,
+    order: (a: D, b: D) => number,
+  ) =>
     router
       .on(
         "GET",
@@ -260,7 +229,7 @@ export async function startOuraSim(options: OuraSimOptions): Promise<OuraSim> {
           const matching = [...documents.values()]
             .filter(({ owner, document }) => owner === userId && document.day >= startDate && document.day <= endDate)
             .map(({ document }) => document)
-            .sort((a, b) => a.day.localeCompare(b.day) || a.id.localeCompare(b.id));
+            .sort(order);
           const offset = decodePageToken(query.get("next_token"));
           const nextOffset = offset + pageSize;
           sendJson(res, 200, {
@@ -278,6 +247,9 @@ export async function startOuraSim(options: OuraSimOptions): Promise<OuraSim> {
           sendJson(res, 200, stored.document);
         }),
       );
+  serveCollection("sleep", sleeps, byDayThenStart);
+  for (const [dataType, documents] of activity) {
+    serveCollection(dataType, documents, (a, b) => a.day.localeCompare(b.day) || a.id.localeCompare(b.id));
   }
 
   const verificationTokens = new Map<string, string>();
