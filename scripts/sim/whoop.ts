@@ -163,6 +163,16 @@ export async function startWhoopSim(options: WhoopSimOptions): Promise<WhoopSim>
     });
   };
 
+  /** One record by its id, to its owner only (WHOOP answers 404 for anyone else's). */
+  const own = <K, T extends Record<string, unknown>>(records: Map<K, T>, key: (params: Record<string, string>) => K): RouteHandler =>
+    api(({ res, params }, userId) => {
+      const record = records.get(key(params));
+      if (!record || record.user_id !== userId) return sendJson(res, 404, { error: "Not Found" });
+      sendJson(res, 200, record);
+    });
+  const byId = (params: Record<string, string>) => params.id ?? "";
+  const byCycleId = (params: Record<string, string>) => Number(params.cycleId);
+
   const router = new Router()
     .onRequest((ctx) => logRequests(requests, ctx))
     .intercept(network)
@@ -195,24 +205,8 @@ export async function startWhoopSim(options: WhoopSimOptions): Promise<WhoopSim>
         ),
       ),
     )
-    .on(
-      "GET",
-      "/developer/v2/activity/sleep/:id",
-      api(({ res, params }, userId) => {
-        const sleep = sleeps.get(params.id ?? "");
-        if (!sleep || sleep.user_id !== userId) return sendJson(res, 404, { error: "Not Found" });
-        sendJson(res, 200, sleep);
-      }),
-    )
-    .on(
-      "GET",
-      "/developer/v2/cycle/:cycleId/recovery",
-      api(({ res, params }, userId) => {
-        const recovery = recoveries.get(Number(params.cycleId));
-        if (!recovery || recovery.user_id !== userId) return sendJson(res, 404, { error: "Not Found" });
-        sendJson(res, 200, recovery);
-      }),
-    )
+    .on("GET", "/developer/v2/activity/sleep/:id", own(sleeps, byId))
+    .on("GET", "/developer/v2/cycle/:cycleId/recovery", own(recoveries, byCycleId))
     .on(
       "GET",
       "/developer/v2/recovery",
@@ -229,29 +223,13 @@ export async function startWhoopSim(options: WhoopSimOptions): Promise<WhoopSim>
       "/developer/v2/cycle",
       api((ctx, userId) => page(ctx, [...cycles.values()].filter((cycle) => cycle.user_id === userId), (cycle) => cycle.start)),
     )
-    .on(
-      "GET",
-      "/developer/v2/cycle/:cycleId",
-      api(({ res, params }, userId) => {
-        const cycle = cycles.get(Number(params.cycleId));
-        if (!cycle || cycle.user_id !== userId) return sendJson(res, 404, { error: "Not Found" });
-        sendJson(res, 200, cycle);
-      }),
-    )
+    .on("GET", "/developer/v2/cycle/:cycleId", own(cycles, byCycleId))
     .on(
       "GET",
       "/developer/v2/activity/workout",
       api((ctx, userId) => page(ctx, [...workouts.values()].filter((workout) => workout.user_id === userId), (workout) => workout.start)),
     )
-    .on(
-      "GET",
-      "/developer/v2/activity/workout/:id",
-      api(({ res, params }, userId) => {
-        const workout = workouts.get(params.id ?? "");
-        if (!workout || workout.user_id !== userId) return sendJson(res, 404, { error: "Not Found" });
-        sendJson(res, 200, workout);
-      }),
-    )
+    .on("GET", "/developer/v2/activity/workout/:id", own(workouts, byId))
     .on(
       "DELETE",
       "/developer/v2/user/access",
