@@ -14,6 +14,7 @@ import type { AppEnv } from "./lib/context";
 import { requireUser } from "./api/auth";
 import { registerBiometricRoutes } from "./api/biometrics";
 import { registerSignalRoutes } from "./api/signals";
+import { registerWorkoutRoutes } from "./api/workouts";
 import { registerTrendRoutes } from "./api/trends";
 import { registerConnectionRoutes } from "./api/connections";
 import { registerHealthRoutes } from "./api/health";
@@ -91,6 +92,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
   registerReadinessRoutes(app);
   registerBiometricRoutes(app);
   registerSignalRoutes(app);
+  registerWorkoutRoutes(app);
   registerTrendRoutes(app);
   registerSampleRoutes(app);
   registerPrivacyRoutes(app);

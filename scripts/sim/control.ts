@@ -17,8 +17,8 @@ const LINK_METHODS = ["set", "outage", "restore", "refuse", "dropLive", "clear",
 
 const CALLABLE: Record<Target, readonly string[]> = {
   posthog: [],
-  oura: ["addUser", "putSleep", "deleteSleep", "failNext", "expireAccessTokens", "setMembershipActive", "signedWebhook", "notify", "deliverWebhook"],
-  whoop: ["addUser", "putSleep", "putRecovery", "deleteSleep", "deleteRecovery", "failNext", "expireAccessTokens", "signedWebhook", "deliverWebhook"],
+  oura: ["addUser", "putSleep", "deleteSleep", "putDocument", "deleteDocument", "failNext", "expireAccessTokens", "setMembershipActive", "signedWebhook", "notify", "deliverWebhook"],
+  whoop: ["addUser", "putSleep", "putRecovery", "deleteSleep", "deleteRecovery", "putCycle", "deleteCycle", "putWorkout", "deleteWorkout", "failNext", "expireAccessTokens", "signedWebhook", "deliverWebhook"],
   idp: ["mint", "rotateKeys", "setJwksBehaviour"],
   "oura-network": NETWORK_METHODS,
   "whoop-network": NETWORK_METHODS,

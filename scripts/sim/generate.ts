@@ -5,6 +5,14 @@ import { generateOuraHistory } from "./oura-history";
 export { addDays, createRng, type HistoryOptions, type Rng } from "./nights";
 export { generateOuraHistory, type OuraSeries, type OuraSleepDocument, type OuraSleepType } from "./oura-history";
 export {
+  generateOuraActivity,
+  generateWhoopActivity,
+  type OuraDailySleepDocument,
+  type OuraWorkoutDocument,
+  type WhoopCycle,
+  type WhoopWorkout,
+} from "./activity-history";
+export {
   generateWhoopHistory,
   type WhoopHistory,
   type WhoopRecovery,

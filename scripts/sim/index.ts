@@ -1,5 +1,5 @@
 // Starts the Oura, WHOOP and identity-provider simulators together, for local dev, tests and benchmarks.
-import { generateOuraHistory, generateWhoopHistory } from "./generate";
+import { generateOuraActivity, generateOuraHistory, generateWhoopActivity, generateWhoopHistory } from "./generate";
 import { startIdp, type Idp } from "./idp";
 import type { OAuthClient } from "./oauth";
 import { startOuraSim, type OuraSim } from "./oura";
@@ -91,17 +91,22 @@ function seedDemoAccounts(
   oura.addUser(DEMO_ACCOUNTS.oura);
   // The demo athlete lives like one: now and then a night under 3 h, naps, late naps, split nights.
   const irregular = { napProbability: 0.15, shortNightProbability: 0.04, splitNightProbability: 0.06 };
-  for (const document of generateOuraHistory({ vendorUserId: DEMO_ACCOUNTS.oura, days: history.days, endDate, seed, ...irregular })) {
-    oura.putSleep(DEMO_ACCOUNTS.oura, document);
-  }
+  const nights = generateOuraHistory({ vendorUserId: DEMO_ACCOUNTS.oura, days: history.days, endDate, seed, ...irregular });
+  for (const document of nights) oura.putSleep(DEMO_ACCOUNTS.oura, document);
+  const ouraActivity = generateOuraActivity(DEMO_ACCOUNTS.oura, nights, { seed });
+  for (const document of ouraActivity.dailySleep) oura.putDocument("daily_sleep", DEMO_ACCOUNTS.oura, document);
+  for (const document of ouraActivity.workouts) oura.putDocument("workout", DEMO_ACCOUNTS.oura, document);
   whoop.addUser(DEMO_ACCOUNTS.whoop);
-  const { sleeps, recoveries } = generateWhoopHistory({
+  const whoopHistory = generateWhoopHistory({
     vendorUserId: DEMO_ACCOUNTS.whoop,
     days: history.days,
     endDate,
     seed,
     ...irregular,
   });
-  for (const sleep of sleeps) whoop.putSleep(DEMO_ACCOUNTS.whoop, sleep);
-  for (const recovery of recoveries) whoop.putRecovery(DEMO_ACCOUNTS.whoop, recovery);
+  for (const sleep of whoopHistory.sleeps) whoop.putSleep(DEMO_ACCOUNTS.whoop, sleep);
+  for (const recovery of whoopHistory.recoveries) whoop.putRecovery(DEMO_ACCOUNTS.whoop, recovery);
+  const whoopActivity = generateWhoopActivity(DEMO_ACCOUNTS.whoop, whoopHistory, { seed });
+  for (const cycle of whoopActivity.cycles) whoop.putCycle(DEMO_ACCOUNTS.whoop, cycle);
+  for (const workout of whoopActivity.workouts) whoop.putWorkout(DEMO_ACCOUNTS.whoop, workout);
 }

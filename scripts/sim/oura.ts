@@ -1,4 +1,5 @@
-// Oura API v2 simulator: OAuth, the sleep collection, webhook subscriptions and signed deliveries.
+// Oura API v2 simulator: OAuth, the sleep, daily_sleep and workout collections, webhook subscriptions
+// and signed deliveries.
 import { createHmac, randomUUID } from "node:crypto";
 import type { ServerResponse } from "node:http";
 import { addDays, type OuraSleepDocument } from "./generate";
@@ -46,6 +47,11 @@ export type OuraSleepInput = Pick<OuraSleepDocument, "id" | "day"> & Record<stri
 
 export type OuraEventType = "create" | "update" | "delete";
 
+/** Collections besides `sleep` that the simulator serves. */
+export const OURA_ACTIVITY_TYPES = ["daily_sleep", "workout"] as const;
+export type OuraActivityType = (typeof OURA_ACTIVITY_TYPES)[number];
+export type OuraDocumentInput = { id: string; day: string } & Record<string, unknown>;
+
 export interface OuraSubscription {
   id: string;
   callback_url: string;
@@ -73,6 +79,9 @@ export interface OuraSim {
   addUser(vendorUserId: string, info?: Partial<Omit<OuraPersonalInfo, "id">>): void;
   putSleep(vendorUserId: string, document: OuraSleepInput): void;
   deleteSleep(id: string): boolean;
+  /** Stores a `daily_sleep` or `workout` document (listed and read like `sleep`, by `day`). */
+  putDocument(dataType: OuraActivityType, vendorUserId: string, document: OuraDocumentInput): void;
+  deleteDocument(dataType: OuraActivityType, id: string): boolean;
   /** The next `count` API calls answer `status` (with Retry-After when given). */
   failNext(count: number, status: number, retryAfterSeconds?: number, account?: string): void;
   /** Expires the account's access tokens (every account's when none is named). */
@@ -117,6 +126,9 @@ export async function startOuraSim(options: OuraSimOptions): Promise<OuraSim> {
   const subscriptionTtlSeconds = options.subscriptionTtlSeconds ?? 30 * DAY_S;
   const users = new Map<string, OuraPersonalInfo>();
   const sleeps = new Map<string, { owner: string; document: OuraSleepInput }>();
+  const activity = new Map<OuraActivityType, Map<string, { owner: string; document: OuraDocumentInput }>>(
+    OURA_ACTIVITY_TYPES.map((type) => [type, new Map()]),
+  );
   const subscriptions = new Map<string, OuraSubscription>();
   const requests: LoggedRequest[] = [];
   const faults = new FaultPlan();
@@ -197,42 +209,48 @@ export async function startOuraSim(options: OuraSimOptions): Promise<OuraSim> {
   };
   router.on("GET", "/oauth/revoke", revoke).on("POST", "/oauth/revoke", revoke);
 
-  router
-    .on(
-      "GET",
-      "/v2/usercollection/personal_info",
-      api(({ res }, userId) => sendJson(res, 200, users.get(userId))),
-    )
-    .on(
-      "GET",
-      "/v2/usercollection/sleep",
-      api(({ res, url }, userId) => {
-        const query = url.searchParams;
-        const endDate = query.get("end_date") ?? new Date().toISOString().slice(0, 10);
-        const startDate = query.get("start_date") ?? (isDate(endDate) ? addDays(endDate, -1) : endDate);
-        if (!isDate(startDate) || !isDate(endDate)) return sendJson(res, 400, { detail: "Invalid date" });
-        // Both ends inclusive, on the document's `day`.
-        const matching = [...sleeps.values()]
-          .filter(({ owner, document }) => owner === userId && document.day >= startDate && document.day <= endDate)
-          .map(({ document }) => document)
-          .sort(byDayThenStart);
-        const offset = decodePageToken(query.get("next_token"));
-        const nextOffset = offset + pageSize;
-        sendJson(res, 200, {
-          data: matching.slice(offset, nextOffset),
-          next_token: nextOffset < matching.length ? encodePageToken(nextOffset) : null,
-        });
-      }),
-    )
-    .on(
-      "GET",
-      "/v2/usercollection/sleep/:id",
-      api(({ res, params }, userId) => {
-        const stored = sleeps.get(params.id ?? "");
-        if (!stored || stored.owner !== userId) return sendJson(res, 404, { detail: "Not Found" });
-        sendJson(res, 200, stored.document);
-      }),
-    );
+  router.on("GET", "/v2/usercollection/personal_info", api(({ res }, userId) => sendJson(res, 200, users.get(userId))));
+
+  /** A collection as Oura serves it: listed by `day` (both ends inclusive, paged) and read by id, each user's own. */
+  const serveCollection = <D extends { id: string; day: string }>(
+    dataType: string,
+    documents: Map<string, { owner: string; document: D }>,
+    order: (a: D, b: D) => number,
+  ) =>
+    router
+      .on(
+        "GET",
+        `/v2/usercollection/${dataType}`,
+        api(({ res, url }, userId) => {
+          const query = url.searchParams;
+          const endDate = query.get("end_date") ?? new Date().toISOString().slice(0, 10);
+          const startDate = query.get("start_date") ?? (isDate(endDate) ? addDays(endDate, -1) : endDate);
+          if (!isDate(startDate) || !isDate(endDate)) return sendJson(res, 400, { detail: "Invalid date" });
+          const matching = [...documents.values()]
+            .filter(({ owner, document }) => owner === userId && document.day >= startDate && document.day <= endDate)
+            .map(({ document }) => document)
+            .sort(order);
+          const offset = decodePageToken(query.get("next_token"));
+          const nextOffset = offset + pageSize;
+          sendJson(res, 200, {
+            data: matching.slice(offset, nextOffset),
+            next_token: nextOffset < matching.length ? encodePageToken(nextOffset) : null,
+          });
+        }),
+      )
+      .on(
+        "GET",
+        `/v2/usercollection/${dataType}/:id`,
+        api(({ res, params }, userId) => {
+          const stored = documents.get(params.id ?? "");
+          if (!stored || stored.owner !== userId) return sendJson(res, 404, { detail: "Not Found" });
+          sendJson(res, 200, stored.document);
+        }),
+      );
+  serveCollection("sleep", sleeps, byDayThenStart);
+  for (const [dataType, documents] of activity) {
+    serveCollection(dataType, documents, (a, b) => a.day.localeCompare(b.day) || a.id.localeCompare(b.id));
+  }
 
   const verificationTokens = new Map<string, string>();
   router
@@ -315,6 +333,13 @@ export async function startOuraSim(options: OuraSimOptions): Promise<OuraSim> {
       sleeps.set(document.id, { owner: vendorUserId, document });
     },
     deleteSleep: (id) => sleeps.delete(id),
+    putDocument(dataType, vendorUserId, document) {
+      if (!users.has(vendorUserId)) throw new Error(`unknown simulated Oura user ${vendorUserId}`);
+      const documents = activity.get(dataType);
+      if (!documents) throw new Error(`the simulator does not serve ${dataType}`);
+      documents.set(document.id, { owner: vendorUserId, document });
+    },
+    deleteDocument: (dataType, id) => activity.get(dataType)?.delete(id) ?? false,
     failNext: (count, status, retryAfterSeconds, account) => faults.failNext(count, status, retryAfterSeconds, account),
     expireAccessTokens: (account) => grants.expireAccessTokens(account),
     setMembershipActive(vendorUserId, active) {

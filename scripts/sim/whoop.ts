@@ -1,4 +1,5 @@
-// WHOOP API v2 simulator: OAuth, profile, sleeps, recoveries, access revocation and signed webhooks.
+// WHOOP API v2 simulator: OAuth, profile, sleeps, recoveries, cycles, workouts, access revocation and
+// signed webhooks.
 import { createHmac } from "node:crypto";
 import type { ServerResponse } from "node:http";
 import type { WhoopRecovery, WhoopSleep } from "./generate";
@@ -43,6 +44,8 @@ export interface WhoopProfile {
 /** Stored records may be incomplete or malformed on purpose, to test the hub's validation. */
 export type WhoopSleepInput = Pick<WhoopSleep, "id" | "start"> & Record<string, unknown>;
 export type WhoopRecoveryInput = Pick<WhoopRecovery, "cycle_id"> & Record<string, unknown>;
+export type WhoopCycleInput = { id: number; start: string } & Record<string, unknown>;
+export type WhoopWorkoutInput = { id: string; start: string } & Record<string, unknown>;
 
 export interface WhoopWebhookEvent {
   user_id: number;
@@ -61,6 +64,11 @@ export interface WhoopSim {
   putRecovery(userId: number, recovery: WhoopRecoveryInput): void;
   deleteSleep(id: string): boolean;
   deleteRecovery(cycleId: number): boolean;
+  /** Cycles (GET /v2/cycle, /v2/cycle/{id}) and workouts (GET /v2/activity/workout, /…/{id}). */
+  putCycle(userId: number, cycle: WhoopCycleInput): void;
+  deleteCycle(id: number): boolean;
+  putWorkout(userId: number, workout: WhoopWorkoutInput): void;
+  deleteWorkout(id: string): boolean;
   /** The next `count` API calls answer `status` (with X-RateLimit-Reset when a wait is given). */
   failNext(count: number, status: number, retryAfterSeconds?: number, account?: number): void;
   /** Expires the account's access tokens (every account's when none is named). */
@@ -83,6 +91,8 @@ export async function startWhoopSim(options: WhoopSimOptions): Promise<WhoopSim>
   const users = new Map<number, WhoopProfile>();
   const sleeps = new Map<string, WhoopSleepInput>();
   const recoveries = new Map<number, WhoopRecoveryInput>();
+  const cycles = new Map<number, WhoopCycleInput>();
+  const workouts = new Map<string, WhoopWorkoutInput>();
   const requests: LoggedRequest[] = [];
   const perMinute = options.rateLimitPerMinute ?? 100;
   // WHOOP answers 429 with the wait in X-RateLimit-Reset (seconds), not Retry-After.
@@ -153,6 +163,16 @@ export async function startWhoopSim(options: WhoopSimOptions): Promise<WhoopSim>
     });
   };
 
+  /** One record by its id, to its owner only (WHOOP answers 404 for anyone else's). */
+  const own = <K, T extends Record<string, unknown>>(records: Map<K, T>, key: (params: Record<string, string>) => K): RouteHandler =>
+    api(({ res, params }, userId) => {
+      const record = records.get(key(params));
+      if (!record || record.user_id !== userId) return sendJson(res, 404, { error: "Not Found" });
+      sendJson(res, 200, record);
+    });
+  const byId = (params: Record<string, string>) => params.id ?? "";
+  const byCycleId = (params: Record<string, string>) => Number(params.cycleId);
+
   const router = new Router()
     .onRequest((ctx) => logRequests(requests, ctx))
     .intercept(network)
@@ -162,7 +182,7 @@ export async function startWhoopSim(options: WhoopSimOptions): Promise<WhoopSim>
       authorizeHandler({
         client: options,
         grants,
-        defaultScope: "read:recovery read:cycles read:sleep read:profile",
+        defaultScope: "read:recovery read:cycles read:sleep read:workout read:profile",
         resolveUser: (requested) =>
           requested === null ? users.keys().next().value : users.get(Number(requested))?.user_id,
         minStateLength: 8,
@@ -185,24 +205,8 @@ export async function startWhoopSim(options: WhoopSimOptions): Promise<WhoopSim>
         ),
       ),
     )
-    .on(
-      "GET",
-      "/developer/v2/activity/sleep/:id",
-      api(({ res, params }, userId) => {
-        const sleep = sleeps.get(params.id ?? "");
-        if (!sleep || sleep.user_id !== userId) return sendJson(res, 404, { error: "Not Found" });
-        sendJson(res, 200, sleep);
-      }),
-    )
-    .on(
-      "GET",
-      "/developer/v2/cycle/:cycleId/recovery",
-      api(({ res, params }, userId) => {
-        const recovery = recoveries.get(Number(params.cycleId));
-        if (!recovery || recovery.user_id !== userId) return sendJson(res, 404, { error: "Not Found" });
-        sendJson(res, 200, recovery);
-      }),
-    )
+    .on("GET", "/developer/v2/activity/sleep/:id", own(sleeps, byId))
+    .on("GET", "/developer/v2/cycle/:cycleId/recovery", own(recoveries, byCycleId))
     .on(
       "GET",
       "/developer/v2/recovery",
@@ -214,6 +218,18 @@ export async function startWhoopSim(options: WhoopSimOptions): Promise<WhoopSim>
         ),
       ),
     )
+    .on(
+      "GET",
+      "/developer/v2/cycle",
+      api((ctx, userId) => page(ctx, [...cycles.values()].filter((cycle) => cycle.user_id === userId), (cycle) => cycle.start)),
+    )
+    .on("GET", "/developer/v2/cycle/:cycleId", own(cycles, byCycleId))
+    .on(
+      "GET",
+      "/developer/v2/activity/workout",
+      api((ctx, userId) => page(ctx, [...workouts.values()].filter((workout) => workout.user_id === userId), (workout) => workout.start)),
+    )
+    .on("GET", "/developer/v2/activity/workout/:id", own(workouts, byId))
     .on(
       "DELETE",
       "/developer/v2/user/access",
@@ -265,6 +281,16 @@ export async function startWhoopSim(options: WhoopSimOptions): Promise<WhoopSim>
     },
     deleteSleep: (id) => sleeps.delete(id),
     deleteRecovery: (cycleId) => recoveries.delete(cycleId),
+    putCycle(userId, cycle) {
+      requireUser(userId);
+      cycles.set(cycle.id, { ...cycle, user_id: userId });
+    },
+    deleteCycle: (id) => cycles.delete(id),
+    putWorkout(userId, workout) {
+      requireUser(userId);
+      workouts.set(workout.id, { ...workout, user_id: userId });
+    },
+    deleteWorkout: (id) => workouts.delete(id),
     failNext: (count, status, retryAfterSeconds, account) => faults.failNext(count, status, retryAfterSeconds, account),
     expireAccessTokens: (account) => grants.expireAccessTokens(account),
     signedWebhook,

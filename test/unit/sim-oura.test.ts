@@ -2,7 +2,7 @@ import { createHmac } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { generateOuraHistory } from "../../scripts/sim/generate";
+import { generateOuraActivity, generateOuraHistory } from "../../scripts/sim/generate";
 import { startOuraSim, type OuraSim } from "../../scripts/sim/oura";
 
 const CLIENT = { clientId: "test-oura-client", clientSecret: "test-oura-secret" };
@@ -317,3 +317,37 @@ describe("Oura simulator webhooks", () => {
 function secretForm(): Record<string, string> {
   return { client_id: CLIENT.clientId, client_secret: CLIENT.clientSecret };
 }
+
+describe("Oura simulator daily_sleep and workout collections", () => {
+  it("list by day (both ends inclusive, paged) and read by id, like sleep; 404 for another user or once deleted", async () => {
+    sim.addUser("active-user");
+    const nights = generateOuraHistory({ vendorUserId: "active-user", days: 30, endDate: "2026-03-31", seed: 9 });
+    const { dailySleep, workouts } = generateOuraActivity("active-user", nights, { seed: 9 });
+    for (const doc of dailySleep) sim.putDocument("daily_sleep", "active-user", doc);
+    for (const doc of workouts) sim.putDocument("workout", "active-user", doc);
+    const owner = await connect("active-user");
+    const other = await connect("ring-user-b");
+
+    for (const [dataType, docs] of [["daily_sleep", dailySleep], ["workout", workouts]] as const) {
+      const seen: string[] = [];
+      let nextToken: string | null = null;
+      do {
+        const query = new URLSearchParams({ start_date: "2026-03-10", end_date: "2026-03-20", ...(nextToken ? { next_token: nextToken } : {}) });
+        const response = await api(`/v2/usercollection/${dataType}?${query}`, owner.access_token);
+        expect(response.status).toBe(200);
+        const page = (await response.json()) as { data: { id: string }[]; next_token: string | null };
+        seen.push(...page.data.map((doc) => doc.id));
+        nextToken = page.next_token;
+      } while (nextToken);
+      const expected = docs.filter((doc) => doc.day >= "2026-03-10" && doc.day <= "2026-03-20").map((doc) => doc.id);
+      expect(seen.sort(), dataType).toEqual(expected.sort());
+
+      const first = docs[0]!;
+      const own = await api(`/v2/usercollection/${dataType}/${first.id}`, owner.access_token);
+      expect(await own.json()).toEqual(first);
+      expect((await api(`/v2/usercollection/${dataType}/${first.id}`, other.access_token)).status).toBe(404);
+      expect(sim.deleteDocument(dataType, first.id)).toBe(true);
+      expect((await api(`/v2/usercollection/${dataType}/${first.id}`, owner.access_token)).status).toBe(404);
+    }
+  });
+});

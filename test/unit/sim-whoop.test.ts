@@ -1,6 +1,6 @@
 import { createHmac } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { generateWhoopHistory } from "../../scripts/sim/generate";
+import { generateWhoopActivity, generateWhoopHistory } from "../../scripts/sim/generate";
 import { startWhoopSim, type WhoopSim } from "../../scripts/sim/whoop";
 
 const CLIENT = { clientId: "test-whoop-client", clientSecret: "test-whoop-secret" };
@@ -176,5 +176,35 @@ describe("WHOOP simulator webhooks", () => {
     const tamperedBody = signed.body.replace("updated", "deleted");
     const tampered = createHmac("sha256", CLIENT.clientSecret).update(timestamp + tamperedBody).digest("base64");
     expect(signed.headers["X-WHOOP-Signature"]).not.toBe(tampered);
+  });
+});
+
+describe("WHOOP simulator cycles and workouts", () => {
+  const activity = generateWhoopActivity(USER, history, { seed: 11 });
+
+  it("lists cycles and workouts newest first by start, and reads one by id for its owner only", async () => {
+    for (const cycle of activity.cycles) sim.putCycle(USER, cycle);
+    for (const workout of activity.workouts) sim.putWorkout(USER, workout);
+    const { access_token = "" } = await connect(USER, "read:cycles read:workout");
+    const { access_token: otherToken = "" } = await connect(OTHER_USER, "read:cycles read:workout");
+
+    const cycles = await api("/v2/cycle?limit=25", access_token);
+    const page = (await cycles.json()) as { records: { id: number; start: string }[]; next_token: string | null };
+    expect(page.records).toHaveLength(25);
+    expect(page.next_token).not.toBeNull();
+    expect(page.records.map((c) => c.start)).toEqual([...page.records.map((c) => c.start)].sort().reverse());
+
+    const cycle = activity.cycles[3]!;
+    expect(await (await api(`/v2/cycle/${cycle.id}`, access_token)).json()).toEqual({ ...cycle, user_id: USER });
+    expect((await api(`/v2/cycle/${cycle.id}`, otherToken)).status).toBe(404);
+    // The recovery route of the same cycle still answers beside it.
+    expect((await api(`/v2/cycle/${cycle.id}/recovery`, access_token)).status).toBe(200);
+
+    const workout = activity.workouts[0]!;
+    expect(await (await api(`/v2/activity/workout/${workout.id}`, access_token)).json()).toEqual({ ...workout, user_id: USER });
+    const listed = (await (await api("/v2/activity/workout?limit=25", access_token)).json()) as { records: { id: string }[] };
+    expect(listed.records.map((w) => w.id)).toContain(workout.id);
+    expect(sim.deleteWorkout(workout.id)).toBe(true);
+    expect((await api(`/v2/activity/workout/${workout.id}`, access_token)).status).toBe(404);
   });
 });

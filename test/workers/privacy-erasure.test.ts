@@ -166,9 +166,9 @@ describe("a vendor account disconnected before the erasure", () => {
     const user = await connectedUser("oura");
     const auth = await bearer(user.subject);
     // A delivery the consumer records without fetching anything (a data type the hub does not map).
-    const objectId = `workout-${crypto.randomUUID()}`;
+    const objectId = `readiness-${crypto.randomUUID()}`;
     const signed = await sim.oura.signedWebhook({
-      event_type: "create", data_type: "workout", object_id: objectId, event_time: new Date().toISOString(), user_id: user.vendorUserId,
+      event_type: "create", data_type: "daily_readiness", object_id: objectId, event_time: new Date().toISOString(), user_id: user.vendorUserId,
     }, {});
     expect((await SELF.fetch("http://hub.test/webhooks/oura", { method: "POST", headers: signed.headers, body: signed.body })).status).toBe(200);
     await waitFor(async () => (await handle.pool.query("SELECT 1 FROM webhook_events WHERE body->>'object_id' = $1", [objectId])).rows[0], 20_000);

@@ -15,6 +15,8 @@ interface ExportDocument {
   readiness: Rows;
   audit: Rows;
   sleep_sessions: Rows;
+  signals: Rows;
+  workouts: Rows;
   vendor_records: Rows;
   webhook_events: Rows;
 }
@@ -54,9 +56,25 @@ describe("GET /v1/me/export", () => {
     expect(doc.samples[0]).toMatchObject({ source: "apple_health", type: "hrv_sdnn", value: alice.values.sampleValue });
     expect(doc.readiness.map((r) => r.score)).toEqual([alice.values.score, alice.values.score, alice.values.score]);
     expect(doc.sleep_sessions).toHaveLength(3);
+    // Vendor signals and workouts, every mapped field included (issue 12).
+    expect(doc.signals).toHaveLength(6);
+    expect(doc.signals.find((r) => r.source === "whoop")).toMatchObject({
+      date: alice.dates[0], recovery_score: alice.values.score, spo2_pct: 96.5, skin_temp_c: 33.8, user_calibrating: false,
+      strain: 13.25, cycle_calories_kcal: 2760.5, cycle_avg_hr_bpm: 66, cycle_max_hr_bpm: 171,
+    });
+    expect(doc.signals.find((r) => r.source === "oura")).toMatchObject({
+      readiness_score: alice.values.score, temperature_deviation_c: -0.21, sleep_score: alice.values.score,
+      sleep_score_contributors: { deep_sleep: 77, total_sleep: 88 },
+    });
+    expect(doc.workouts).toHaveLength(3);
+    expect(doc.workouts[0]).toMatchObject({
+      source: "whoop", date: alice.dates[0], activity: "running", calories_kcal: 600.2, distance_m: 9214.5, strain: 12.75,
+      avg_hr_bpm: 152, max_hr_bpm: 181, hr_zone_durations_s: [41, 298, 802, 1452, 701, 89], score_state: "SCORED",
+    });
+    for (const key of ["vendor_object_id", "start_at", "end_at", "intensity", "recorded_by", "label"]) expect(doc.workouts[0]).toHaveProperty(key);
     expect(doc.vendor_records).toHaveLength(3);
     expect(doc.webhook_events).toHaveLength(2);
-    for (const rows of [doc.sleep, doc.hrv, doc.samples, doc.readiness]) {
+    for (const rows of [doc.sleep, doc.hrv, doc.samples, doc.readiness, doc.signals, doc.workouts]) {
       for (const row of rows) expect(row).not.toHaveProperty("user_id");
     }
   });

@@ -86,8 +86,22 @@ export async function seedUser(handle: DbHandle, label = "user", offset = 0): Pr
       [id, date, values.rmssd, values.restingHr],
     );
     await handle.pool.query(
-      "INSERT INTO daily_signals (user_id, date, source, recovery_score, spo2_pct, skin_temp_c, user_calibrating) VALUES ($1, $2, 'whoop', $3, 96.5, 33.8, false)",
+      `INSERT INTO daily_signals (user_id, date, source, recovery_score, spo2_pct, skin_temp_c, user_calibrating,
+                                  strain, cycle_calories_kcal, cycle_avg_hr_bpm, cycle_max_hr_bpm)
+       VALUES ($1, $2, 'whoop', $3, 96.5, 33.8, false, 13.25, 2760.5, 66, 171)`,
       [id, date, values.score],
+    );
+    await handle.pool.query(
+      `INSERT INTO daily_signals (user_id, date, source, readiness_score, temperature_deviation_c, sleep_score, sleep_score_contributors)
+       VALUES ($1, $2, 'oura', $3, -0.21, $3, '{"deep_sleep": 77, "total_sleep": 88}')`,
+      [id, date, values.score],
+    );
+    await handle.pool.query(
+      `INSERT INTO workouts (source, vendor_object_id, user_id, date, activity, start_at, end_at, calories_kcal, distance_m,
+                             strain, avg_hr_bpm, max_hr_bpm, hr_zone_durations_s, score_state)
+       VALUES ('whoop', $1, $2, $3, 'running', $3::date + interval '17 hours', $3::date + interval '18 hours', 600.2, 9214.5,
+               12.75, 152, 181, '{41,298,802,1452,701,89}', 'SCORED')`,
+      [crypto.randomUUID(), id, date],
     );
     await handle.pool.query(
       "INSERT INTO hrv_daily (user_id, date, source, sdnn_ms) VALUES ($1, $2, 'apple_health', $3)",

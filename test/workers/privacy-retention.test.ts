@@ -29,6 +29,12 @@ describe("applyRetention", () => {
          VALUES ('oura', $1, $2, $3, true, $3::date, $3::date + interval '8 hours')`,
         [`${vendorUserId}-${label}`, userId, date],
       );
+      await handle.pool.query("INSERT INTO daily_signals (user_id, date, source, strain) VALUES ($1, $2, 'whoop', 10)", [userId, date]);
+      await handle.pool.query(
+        `INSERT INTO workouts (source, vendor_object_id, user_id, date, activity, start_at, end_at)
+         VALUES ('whoop', $1, $2, $3, 'running', $3::date + interval '17 hours', $3::date + interval '18 hours')`,
+        [`${vendorUserId}-${label}`, userId, date],
+      );
       await handle.pool.query(
         `INSERT INTO phone_samples (user_id, uuid, source, type, start_at, end_at, value)
          VALUES ($1, $2, 'apple_health', 'resting_hr', $3::date + interval '1 hour', $3::date + interval '2 hours', 50)`,
@@ -62,7 +68,7 @@ describe("applyRetention", () => {
     for (const rule of RETENTION_POLICY) expect(counts, rule.table).toHaveProperty(rule.table);
 
     const remaining = async (table: string, where: string, params: unknown[]) => count(`SELECT * FROM ${table} WHERE ${where}`, params);
-    for (const table of ["sleep_daily", "hrv_daily", "sleep_sessions"]) {
+    for (const table of ["sleep_daily", "hrv_daily", "sleep_sessions", "daily_signals", "workouts"]) {
       expect(await remaining(table, "user_id = $1 AND date = $2", [userId, daily.gone]), table).toBe(0);
       expect(await remaining(table, "user_id = $1 AND date = $2", [userId, daily.kept]), table).toBe(1);
     }

@@ -59,17 +59,19 @@ describe("reconcileConnections", () => {
 });
 
 describe("Oura webhook subscriptions", () => {
-  it("are created once per event type for sleep, recorded, and a soon-expiring one is renewed in the simulator", async () => {
+  it("are created once per event type for each mapped data type, recorded, and a soon-expiring one is renewed in the simulator", async () => {
     const config = loadConfig(testEnv);
     const { db, close } = testDb();
     try {
       const ensured = await ensureOuraSubscriptions(db, config, "https://hub.test/webhooks/oura");
-      expect(ensured.map((e) => `${e.subscription.event_type}:${e.subscription.data_type}`).sort()).toEqual(["create:sleep", "delete:sleep", "update:sleep"]);
+      const pairs = ["daily_sleep", "sleep", "workout"].flatMap((type) => ["create", "delete", "update"].map((event) => `${event}:${type}`));
+      expect(ensured.map((e) => `${e.subscription.event_type}:${e.subscription.data_type}`).sort()).toEqual(pairs.sort());
       // Running it again adopts what exists instead of duplicating it.
       const again = await ensureOuraSubscriptions(db, config, "https://hub.test/webhooks/oura");
       expect(again.every((e) => !e.created)).toBe(true);
       expect(again.map((e) => e.subscription.id).sort()).toEqual(ensured.map((e) => e.subscription.id).sort());
       expect((await sim.oura.subscriptions()).filter((s) => s.data_type === "sleep")).toHaveLength(3);
+      expect((await sim.oura.subscriptions()).filter((s) => s.data_type === "workout")).toHaveLength(3);
 
       const [soon, later] = ensured.map((e) => e.subscription.id);
       const nowMs = Date.now();

@@ -24,6 +24,20 @@ function aliceNeedles(): string[] {
     String(alice.values.rmssd), String(alice.values.sdnn), String(alice.values.restingHr), String(alice.values.sampleValue)];
 }
 
+/** RFC 3339 instants (and Postgres' "YYYY-MM-DD HH:MM:SS" rendering): their digits are not values. */
+const INSTANT = /\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?/g;
+
+/**
+ * Whether `text` carries `needle`. Identifiers match anywhere; a number matches only as a whole number
+ * (a decimal may go on with more digits, as a float's rendering can) outside timestamps, so that
+ * Alice's 52.345 is found in `"resting_hr_bpm":52.345` but not in `"2026-11-02T10:41:52.345Z"`.
+ */
+function carries(text: string, needle: string): boolean {
+  if (!/^\d+(?:\.\d+)?$/.test(needle)) return text.includes(needle);
+  const digits = needle.replace(".", "\\.") + (needle.includes(".") ? "\\d*" : "");
+  return new RegExp(`(?<![\\w.])${digits}(?![\\w])`).test(text.replace(INSTANT, "<instant>"));
+}
+
 /** Every identifier-looking name a client might try, each carrying one of Alice's identifiers. */
 function injected(): Record<string, string> {
   return {
@@ -42,7 +56,9 @@ async function fingerprint(user: SeededUser): Promise<Record<string, unknown>> {
             (SELECT count(*)::int FROM hrv_daily WHERE user_id = $1) AS hrv,
             (SELECT count(*)::int FROM phone_samples WHERE user_id = $1) AS samples,
             (SELECT json_agg(score ORDER BY date) FROM readiness_snapshots WHERE user_id = $1) AS readiness,
-            (SELECT count(*)::int FROM vendor_records WHERE user_id = $1) AS records`,
+            (SELECT count(*)::int FROM vendor_records WHERE user_id = $1) AS records,
+            (SELECT count(*)::int FROM daily_signals WHERE user_id = $1) AS signals,
+            (SELECT count(*)::int FROM workouts WHERE user_id = $1) AS workouts`,
     [user.id],
   );
   return rows[0];
@@ -105,11 +121,21 @@ async function textOf(res: Response): Promise<string> {
 }
 
 describe("cross-user isolation on every authenticated route", () => {
+  it("the leak check finds whole values and ignores the digits of timestamps", () => {
+    expect(carries('{"resting_hr_bpm":52.345}', "52.345")).toBe(true);
+    expect(carries('{"value":"52.345"}', "52.345")).toBe(true);
+    expect(carries("[52.34500001]", "52.345")).toBe(true);
+    expect(carries('{"at":"2026-11-02T10:41:52.345Z"}', "52.345")).toBe(false);
+    expect(carries('{"at":"2026-11-02 10:41:52.345+00"}', "52.345")).toBe(false);
+    expect(carries('{"value":152.345}', "52.345")).toBe(false);
+    expect(carries('{"user_id":"912345678"}', "912345678")).toBe(true);
+  });
+
   it("Alice's own answers do carry her data (so the checks below can fail)", async () => {
     const text = await (await SELF.fetch("http://hub.test/v1/me/export", { headers: await bearer(alice.sub) })).text();
-    for (const needle of aliceNeedles()) expect(text, needle).toContain(needle);
+    for (const needle of aliceNeedles()) expect(carries(text, needle), needle).toBe(true);
     const sleep = await (await SELF.fetch("http://hub.test/v1/me/hrv?from=2026-11-01&to=2026-11-03", { headers: await bearer(alice.sub) })).text();
-    expect(sleep).toContain(String(alice.values.rmssd));
+    expect(carries(sleep, String(alice.values.rmssd))).toBe(true);
   });
 
   it("no path, query, header or body value lets Bob read or change Alice's data", async () => {
@@ -127,7 +153,7 @@ describe("cross-user isolation on every authenticated route", () => {
         const text = await textOf(res);
         sent += 1;
         expect(res.status, attempt.label).toBeLessThan(500);
-        for (const needle of needles) expect(text.includes(needle), `${attempt.label} leaked ${needle}`).toBe(false);
+        for (const needle of needles) expect(carries(text, needle), `${attempt.label} leaked ${needle}`).toBe(false);
       }
     }
     expect(sent).toBeGreaterThanOrEqual(ops.length * 2);

@@ -76,6 +76,9 @@ export const sim = {
     addUser: (vendorUserId: string) => call<void>("oura", "addUser", vendorUserId),
     putSleep: (vendorUserId: string, doc: Record<string, unknown>) => call<void>("oura", "putSleep", vendorUserId, doc),
     deleteSleep: (id: string) => call<boolean>("oura", "deleteSleep", id),
+    putDocument: (dataType: "daily_sleep" | "workout", vendorUserId: string, doc: Record<string, unknown>) =>
+      call<void>("oura", "putDocument", dataType, vendorUserId, doc),
+    deleteDocument: (dataType: "daily_sleep" | "workout", id: string) => call<boolean>("oura", "deleteDocument", dataType, id),
     /** The next `count` API calls of `vendorUserId` answer `status` (with Retry-After when given). */
     failNext: (count: number, status: number, retryAfterSeconds: number | undefined, vendorUserId: string) =>
       call<void>("oura", "failNext", count, status, retryAfterSeconds, vendorUserId),
@@ -96,6 +99,10 @@ export const sim = {
     putSleep: (userId: number, sleep: Record<string, unknown>) => call<void>("whoop", "putSleep", userId, sleep),
     putRecovery: (userId: number, recovery: Record<string, unknown>) => call<void>("whoop", "putRecovery", userId, recovery),
     deleteSleep: (id: string) => call<boolean>("whoop", "deleteSleep", id),
+    putCycle: (userId: number, cycle: Record<string, unknown>) => call<void>("whoop", "putCycle", userId, cycle),
+    deleteCycle: (id: number) => call<boolean>("whoop", "deleteCycle", id),
+    putWorkout: (userId: number, workout: Record<string, unknown>) => call<void>("whoop", "putWorkout", userId, workout),
+    deleteWorkout: (id: string) => call<boolean>("whoop", "deleteWorkout", id),
     failNext: (count: number, status: number, retryAfterSeconds: number | undefined, userId: number) =>
       call<void>("whoop", "failNext", count, status, retryAfterSeconds, userId),
     expireAccessTokens: (userId: number) => call<void>("whoop", "expireAccessTokens", userId),

@@ -27,6 +27,7 @@ describe("mapped vendor signals", () => {
       date: "2026-03-10", source: "oura", readiness_score: ouraLongSleep.readiness.score,
       temperature_deviation_c: ouraLongSleep.readiness.temperature_deviation,
       recovery_score: null, spo2_pct: null, skin_temp_c: null, user_calibrating: null,
+      sleep_score: null, sleep_score_contributors: null, strain: null, cycle_calories_kcal: null, cycle_avg_hr_bpm: null, cycle_max_hr_bpm: null,
     }]);
 
     const whoop = await connectedUser("whoop");
@@ -66,7 +67,8 @@ describe("mapped vendor signals", () => {
     };
     expect(doc.paths["/v1/me/signals"]?.get).toBeDefined();
     expect(Object.keys(doc.components.schemas.SignalDay!.properties).sort()).toEqual([
-      "date", "readiness_score", "recovery_score", "skin_temp_c", "source", "spo2_pct", "temperature_deviation_c", "user_calibrating",
+      "cycle_avg_hr_bpm", "cycle_calories_kcal", "cycle_max_hr_bpm", "date", "readiness_score", "recovery_score", "skin_temp_c",
+      "sleep_score", "sleep_score_contributors", "source", "spo2_pct", "strain", "temperature_deviation_c", "user_calibrating",
     ]);
     expect(doc.components.schemas.SleepDay!.properties).toHaveProperty("short_night");
   });

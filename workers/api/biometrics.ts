@@ -126,7 +126,7 @@ const sleepRoute = createRoute({
 });
 
 /** An instant column as RFC 3339 UTC with milliseconds. */
-const utc = (column: string) => sql.raw(`to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`);
+export const utc = (column: string) => sql.raw(`to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`);
 
 export function registerBiometricRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(hrvRoute, async (c) => {

@@ -15,8 +15,8 @@ export interface VendorOAuth {
 }
 
 export const VENDOR_SCOPES: Record<Vendor, string> = {
-  oura: "personal daily heartrate session",
-  whoop: "read:recovery read:cycles read:sleep read:profile offline",
+  oura: "personal daily heartrate session workout",
+  whoop: "read:recovery read:cycles read:sleep read:workout read:profile offline",
 };
 
 export function vendorOAuth(config: Config, vendor: Vendor): VendorOAuth {

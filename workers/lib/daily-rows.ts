@@ -4,6 +4,7 @@ import { and, eq, sql } from "drizzle-orm";
 import { dailySignals, hrvDaily, sleepDaily, sleepSessions } from "../../db/schema";
 import { isShortNight, type HrvDay, type SignalDay, type SleepDay, type SleepSession } from "../vendors/types";
 import type { Database } from "./db";
+import { clearSignalColumns } from "./signal-columns";
 
 type Tx = Pick<Database, "insert" | "delete" | "execute">;
 
@@ -78,7 +79,7 @@ export async function deleteDay(db: Tx, userId: string, source: string, date: st
   await deleteSignalDay(db, userId, source, date);
 }
 
-/** Replaces one day's vendor scores of one source. */
+/** Replaces one day's night scores of one source (the other groups of signal columns are left alone). */
 export async function upsertSignalDay(db: Tx, userId: string, day: SignalDay): Promise<void> {
   const values = {
     readinessScore: day.readiness_score, temperatureDeviationC: day.temperature_deviation_c, recoveryScore: day.recovery_score,
@@ -90,8 +91,9 @@ export async function upsertSignalDay(db: Tx, userId: string, day: SignalDay): P
     .onConflictDoUpdate({ target: [dailySignals.userId, dailySignals.date, dailySignals.source], set: values });
 }
 
+/** Removes one day's night scores of one source; the day's other signals (daily sleep score, strain) stay. */
 export async function deleteSignalDay(db: Tx, userId: string, source: string, date: string): Promise<void> {
-  await db.delete(dailySignals).where(and(eq(dailySignals.userId, userId), eq(dailySignals.source, source), eq(dailySignals.date, date)));
+  await clearSignalColumns(db, userId, source, date, "night");
 }
 
 /** Removes one day's HRV row of one source (the day's main night carries no HRV, e.g. an unscored recovery). */

@@ -7,6 +7,7 @@ import type { Database } from "../lib/db";
 import type { Logger } from "../lib/logger";
 import type { SyncRangeMessage, VendorEventMessage } from "../lib/messages";
 import { PermanentError } from "../queues/consume";
+import { grantedScopes } from "../vendors/activity";
 import type { FetchLike, Vendor } from "../vendors/types";
 import { budgetedFetch } from "./call-budget";
 import { connectionById, connectionOfVendorUser, markSynced } from "./connections";
@@ -58,7 +59,8 @@ async function withVendor(
   };
   return runAgainstVendor(() =>
     withAccessToken(ctx.db, ctx.config, connection, (accessToken) => {
-      const api = { baseUrl: apiBase(ctx.config, vendor), accessToken, fetchImpl: vendorFetch(ctx, vendor) };
+      const scopes = grantedScopes(connection.scopes);
+      const api = { baseUrl: apiBase(ctx.config, vendor), accessToken, fetchImpl: vendorFetch(ctx, vendor), scopes };
       return inUserTransaction(ctx.db, connection.userId, vendor, async (tx) => {
         const dates = await work(tx, api);
         await alsoInTx?.(tx);

@@ -1,6 +1,7 @@
 // Oura: sleep documents → sessions and daily rows. Several documents can share a `day` (naps, rest
 // periods, a late nap of the evening before); the day's night is chosen among everything stored for
 // that day, so a nap that arrives after the night never replaces it.
+// Oura `daily_sleep` and `workout` documents: oura-activity.ts.
 import { addDays } from "../lib/calendar";
 import { VendorError } from "../vendors/http";
 import {
@@ -11,6 +12,7 @@ import { removeSleeps, uniqueDates, writeDay } from "./days";
 import {
   loadVendorDocuments, putVendorDocuments, sessionDates, sessionIdsBetween, type Tx,
 } from "./store";
+import { applyOuraActivityEvent, isOuraActivityType, syncOuraActivity } from "./oura-activity";
 import type { VendorNormalizer } from "./types";
 
 const SLEEP = "sleep";
@@ -35,9 +37,10 @@ async function storeSleeps(tx: Tx, userId: string, docs: readonly OuraSleep[]): 
 }
 
 export const ouraNormalizer: VendorNormalizer = {
-  maps: (objectType) => objectType === SLEEP,
+  maps: (objectType) => objectType === SLEEP || isOuraActivityType(objectType),
 
   async applyEvent(tx, api, userId, event) {
+    if (isOuraActivityType(event.object_type)) return applyOuraActivityEvent(tx, api, userId, event);
     if (event.action === "delete") return removeSleeps(tx, userId, "oura", [event.object_id], rebuildDay);
     let doc: OuraSleep;
     try {
@@ -53,11 +56,14 @@ export const ouraNormalizer: VendorNormalizer = {
   async syncRange(tx, api, userId, startDate, endDate) {
     // Oura files a night under the day it ends and its range filter is known to miss edge days:
     // ask one day wider on each side.
-    const docs = await listOuraSleep(api.baseUrl, api.accessToken, addDays(startDate, -1), addDays(endDate, 1), api.fetchImpl);
+    const [from, to] = [addDays(startDate, -1), addDays(endDate, 1)];
+    const docs = await listOuraSleep(api.baseUrl, api.accessToken, from, to, api.fetchImpl);
     const stored = await storeSleeps(tx, userId, docs);
     // Documents stored for the range that the vendor no longer lists were deleted there (a missed webhook).
     const listed = new Set(docs.map((doc) => doc.id));
     const gone = (await sessionIdsBetween(tx, userId, "oura", startDate, endDate)).filter((id) => !listed.has(id));
-    return uniqueDates(stored, await removeSleeps(tx, userId, "oura", gone, rebuildDay));
+    const dates = uniqueDates(stored, await removeSleeps(tx, userId, "oura", gone, rebuildDay));
+    await syncOuraActivity(tx, api, userId, { from, to, start: startDate, end: endDate });
+    return dates;
   },
 };

@@ -8,6 +8,13 @@ export interface VendorApi {
   baseUrl: string;
   accessToken: string;
   fetchImpl: FetchLike;
+  /** Scopes the user granted; unset when the grant did not record them (then the hub's request is assumed). */
+  scopes?: ReadonlySet<string>;
+}
+
+/** Whether the grant covers `scope`: documents outside it are not asked for (the vendor would refuse them). */
+export function grants(api: VendorApi, scope: string): boolean {
+  return !api.scopes || api.scopes.size === 0 || api.scopes.has(scope);
 }
 
 export interface VendorNormalizer {

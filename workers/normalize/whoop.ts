@@ -1,5 +1,6 @@
 // WHOOP: sleeps and recoveries → sessions and daily rows. A recovery belongs to a cycle and names its
 // sleep; it is stored under its cycle id and gives the HRV row of the day its sleep ends on.
+// WHOOP cycles (strain) and workouts: whoop-activity.ts.
 import { sql } from "drizzle-orm";
 import { vendorRecords } from "../../db/schema";
 import { addDays } from "../lib/calendar";
@@ -14,9 +15,11 @@ import {
   deleteVendorDocuments, loadVendorDocuments, putVendorDocuments, sessionDates, sessionIdsBetween, type Tx,
 } from "./store";
 import type { VendorApi, VendorNormalizer } from "./types";
+import { applyWhoopWorkoutEvent, refreshWhoopCycle, syncWhoopActivity } from "./whoop-activity";
 
 const SLEEP = "sleep";
 const RECOVERY = "recovery";
+const WORKOUT = "workout";
 
 function parsedAll<T>(documents: unknown[], schema: { safeParse(value: unknown): { success: true; data: T } | { success: false } }): T[] {
   return documents.flatMap((document) => {
@@ -78,6 +81,8 @@ async function applyRecoveryEvent(tx: Tx, api: VendorApi, userId: string, sleepI
   if (deleted) return removeRecoveryOf(tx, userId, sleepId);
   const sleep = await currentSleep(api, sleepId);
   if (!sleep) return uniqueDates(await removeRecoveryOf(tx, userId, sleepId), await removeSleeps(tx, userId, "whoop", [sleepId], rebuildDay));
+  // The cycle has no webhook of its own; its recovery's event is when WHOOP has scored the night.
+  await refreshWhoopCycle(tx, api, userId, sleep.cycle_id);
   let recovery: WhoopRecovery | null = null;
   try {
     recovery = await fetchWhoopRecovery(api.baseUrl, api.accessToken, sleep.cycle_id, api.fetchImpl);
@@ -93,10 +98,11 @@ async function applyRecoveryEvent(tx: Tx, api: VendorApi, userId: string, sleepI
 }
 
 export const whoopNormalizer: VendorNormalizer = {
-  maps: (objectType) => objectType === SLEEP || objectType === RECOVERY,
+  maps: (objectType) => objectType === SLEEP || objectType === RECOVERY || objectType === WORKOUT,
 
   applyEvent(tx, api, userId, event) {
     const deleted = event.action === "delete";
+    if (event.object_type === WORKOUT) return applyWhoopWorkoutEvent(tx, api, userId, event.object_id, deleted);
     return event.object_type === RECOVERY
       ? applyRecoveryEvent(tx, api, userId, event.object_id, deleted)
       : applySleepEvent(tx, api, userId, event.object_id, deleted);
@@ -113,6 +119,8 @@ export const whoopNormalizer: VendorNormalizer = {
     // Sleeps stored for the range that WHOOP no longer lists were deleted there (a missed webhook).
     const listed = new Set(sleeps.map((sleep) => sleep.id));
     const gone = (await sessionIdsBetween(tx, userId, "whoop", startDate, endDate)).filter((id) => !listed.has(id));
-    return uniqueDates(stored, await removeSleeps(tx, userId, "whoop", gone, rebuildDay));
+    const dates = uniqueDates(stored, await removeSleeps(tx, userId, "whoop", gone, rebuildDay));
+    await syncWhoopActivity(tx, api, userId, { from, to, start: startDate, end: endDate });
+    return dates;
   },
 };

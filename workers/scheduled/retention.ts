@@ -23,6 +23,8 @@ export const RETENTION_POLICY: readonly RetentionRule[] = [
   { table: "sleep_daily", column: "date", keep: "2 years" },
   { table: "hrv_daily", column: "date", keep: "2 years" },
   { table: "sleep_sessions", column: "date", keep: "2 years" },
+  { table: "daily_signals", column: "date", keep: "2 years" },
+  { table: "workouts", column: "date", keep: "2 years" },
   { table: "vendor_records", column: "fetched_at", keep: "2 years" },
   { table: "phone_samples", column: "start_at", keep: "2 years" },
   { table: "readiness_snapshots", column: "date", keep: "1 year" },

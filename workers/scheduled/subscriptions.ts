@@ -14,7 +14,7 @@ import {
 
 export const OURA_EVENT_TYPES = ["create", "update", "delete"] as const;
 /** Data types the normalize consumer maps; add one here when it learns another. */
-export const OURA_DATA_TYPES = ["sleep"] as const;
+export const OURA_DATA_TYPES = ["sleep", "daily_sleep", "workout"] as const;
 export const RENEW_WITHIN_DAYS = 7;
 
 async function recordSubscription(db: Database, subscription: OuraSubscription, callbackUrl?: string | null): Promise<void> {

@@ -122,7 +122,7 @@ export const whoopRecoverySchema = z.object({
 });
 export type WhoopRecovery = z.output<typeof whoopRecoverySchema>;
 
-function collectionOf<T extends z.ZodType>(record: T) {
+export function collectionOf<T extends z.ZodType>(record: T) {
   return z.object({ records: z.array(record), next_token: z.string().nullish() });
 }
 export const whoopSleepCollectionSchema = collectionOf(whoopSleepSchema);
@@ -329,7 +329,7 @@ export function listWhoopRecovery(
   return listWhoop(baseUrl, accessToken, "/v2/recovery", "recovery list", whoopRecoveryCollectionSchema, start, end, fetchImpl);
 }
 
-function listWhoop<T>(
+export function listWhoop<T>(
   baseUrl: string,
   accessToken: string,
   path: string,
