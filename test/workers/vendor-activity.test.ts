@@ -42,7 +42,7 @@ async function read(user: ConnectedUser, path: string): Promise<Row[]> {
 }
 
 const signals = (user: ConnectedUser) => read(user, "/v1/me/signals?from=2026-03-01&to=2026-03-31");
-const workouts = (user: ConnectedUser) => read(user, "/v1/me/workouts?start_date=2026-03-01&end_date=2026-03-31");
+const workouts = (user: ConnectedUser) => read(user, "/v1/me/workouts?from=2026-03-01&to=2026-03-31");
 const fresh = <T extends Row>(doc: T, overrides: Row = {}): T => ({ ...structuredClone(doc), id: crypto.randomUUID(), ...overrides });
 
 describe("Oura daily_sleep", () => {
@@ -206,7 +206,7 @@ describe("a 30-day backfill", () => {
     for (const doc of scored) expect(byDate.get(doc.day), doc.day).toMatchObject({ sleep_score: doc.score, sleep_score_contributors: doc.contributors });
     const expected = activity.workouts.filter((w) => w.day >= START && w.day <= END).map((w) => w.id).sort();
     expect(expected.length).toBeGreaterThan(5);
-    expect((await read(user, `/v1/me/workouts?start_date=${START}&end_date=${END}`)).map((w) => w.id).sort()).toEqual(expected);
+    expect((await read(user, `/v1/me/workouts?from=${START}&to=${END}`)).map((w) => w.id).sort()).toEqual(expected);
   });
 
   it("from WHOOP brings each night's cycle strain on the recovery's date, and the range's workouts", async () => {
@@ -227,7 +227,7 @@ describe("a 30-day backfill", () => {
       expect(row.recovery_score, String(row.date)).not.toBeNull();
       expect(row.strain as number).toBeCloseTo(strainByCycle.get(cycleOfDate.get(row.date as string)!)!, 3);
     }
-    const listed = await read(user, `/v1/me/workouts?start_date=${START}&end_date=${END}`);
+    const listed = await read(user, `/v1/me/workouts?from=${START}&to=${END}`);
     expect(listed.length).toBeGreaterThan(5);
     expect(listed.every((w) => w.source === "whoop" && w.score_state === "SCORED" && (w.hr_zone_durations_s as number[]).length === 6)).toBe(true);
   });
@@ -237,7 +237,7 @@ describe("GET /v1/me/workouts", () => {
   it("refuses a reversed or over-long range and an unauthenticated call, with the error envelope", async () => {
     const user = await connectedUser("oura");
     const auth = await bearer(user.subject);
-    for (const q of ["start_date=2026-03-10&end_date=2026-03-01", "start_date=2025-01-01&end_date=2026-03-01", "start_date=2026-02-30"]) {
+    for (const q of ["from=2026-03-10&to=2026-03-01", "from=2025-01-01&to=2026-03-01", "from=2026-02-30"]) {
       const res = await SELF.fetch(`http://hub.test/v1/me/workouts?${q}`, { headers: auth });
       expect(res.status, q).toBe(400);
       expect(((await res.json()) as { error: { code: string } }).error.code).toBe("BAD_REQUEST");
@@ -250,7 +250,7 @@ describe("GET /v1/me/workouts", () => {
       paths: Record<string, Record<string, { parameters?: { name: string }[] }>>;
       components: { schemas: Record<string, { properties: Record<string, unknown> }> };
     };
-    expect(doc.paths["/v1/me/workouts"]?.get?.parameters?.map((p) => p.name).sort()).toEqual(["end_date", "start_date"]);
+    expect(doc.paths["/v1/me/workouts"]?.get?.parameters?.map((p) => p.name).sort()).toEqual(["from", "to"]);
     expect(Object.keys(doc.components.schemas.Workout!.properties).sort()).toEqual([
       "activity", "avg_hr_bpm", "calories_kcal", "date", "distance_m", "end", "hr_zone_durations_s", "id", "intensity", "label",
       "max_hr_bpm", "recorded_by", "score_state", "source", "start", "strain",

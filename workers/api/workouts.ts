@@ -1,18 +1,9 @@
-// GET /v1/me/workouts?start_date&end_date: the vendors' workouts (Oura `workout`, WHOOP workouts), an
+// GET /v1/me/workouts?from=&to= (the same range rules as /v1/me/hrv): the vendors' workouts (Oura `workout`, WHOOP workouts), an
 // additive extension of CONTRACT §4; dates are the local dates the workouts started on.
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import { sql } from "drizzle-orm";
 import type { AppEnv } from "../lib/context";
-import { ApiError } from "../lib/errors";
-import { auditRead, calendarDate, MAX_RANGE_DAYS, rangeErrors, resolveRange, utc } from "./biometrics";
-
-const workoutQuery = z.object({
-  start_date: calendarDate.optional().openapi({ description: "First date, inclusive (the user's calendar). Default: 29 days before `end_date`.", example: "2026-01-01" }),
-  end_date: calendarDate.optional().openapi({
-    description: `Last date, inclusive. Default: the user's today. At most ${MAX_RANGE_DAYS} days after \`start_date\`.`,
-    example: "2026-01-30",
-  }),
-});
+import { auditRead, rangeErrors, rangeQuery, resolveRange, utc } from "./biometrics";
 
 const workoutItem = z.object({
   id: z.string().openapi({ description: "the vendor's id of the workout" }),
@@ -40,7 +31,7 @@ const workoutsRoute = createRoute({
   path: "/v1/me/workouts",
   summary: "Workouts from Oura and WHOOP, by start",
   security: [{ bearerAuth: [] }],
-  request: { query: workoutQuery },
+  request: { query: rangeQuery },
   responses: {
     200: { description: "workouts that started in the range, oldest first", content: { "application/json": { schema: z.object({ items: z.array(workoutItem) }) } } },
     ...rangeErrors,
@@ -49,9 +40,7 @@ const workoutsRoute = createRoute({
 
 export function registerWorkoutRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(workoutsRoute, async (c) => {
-    const query = c.req.valid("query");
-    if (query.start_date && query.end_date && query.start_date > query.end_date) throw new ApiError("BAD_REQUEST", "start_date must not be after end_date");
-    const { from, to } = resolveRange({ from: query.start_date, to: query.end_date }, c.get("user").timezone);
+    const { from, to } = resolveRange(c.req.valid("query"), c.get("user").timezone);
     const { rows } = await c.get("database")().db.execute<WorkoutItem>(sql`
       SELECT vendor_object_id AS id, to_char(date, 'YYYY-MM-DD') AS date, source, activity, ${utc("start_at")} AS start,
              ${utc("end_at")} AS "end", calories_kcal, distance_m, intensity, recorded_by, label, strain, avg_hr_bpm, max_hr_bpm,
