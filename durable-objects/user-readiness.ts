@@ -37,28 +37,18 @@ import { createLogger, describeError } from "../workers/lib/logger";
 import { Metrics } from "../workers/lib/metrics";
 import { productAnalytics } from "../workers/lib/product-analytics";
 import { traceIdOf } from "../workers/lib/trace";
-import { ALGORITHM_VERSION } from "../workers/readiness";
-import { recomputeReadiness, type ReadinessSnapshot, type RecomputeOutcome } from "../workers/insights/recompute";
-import { identityStub, readinessClient } from "./client";
+import type { DeferredAuditOrigin } from "../workers/lib/read-audit";
+import {
+  CLOSE_CONNECTIONS_CHANGED, CLOSE_TOKEN_EXPIRED, identityObject, readinessClient, TOKEN_EXPIRY_HEADER,
+  type IdentityObject, type ReadinessObject, type ReadinessSnapshot, type ReadinessStats,
+} from "./client";
+import { recomputeReadiness, type RecomputeOutcome } from "./recompute";
 
 export const COALESCE_MS = 1_500;
-/** Set by the Worker on the upgrade it forwards: the bearer token's `exp`, in epoch seconds. */
-export const TOKEN_EXPIRY_HEADER = "x-hub-token-exp";
-/** Close code for a socket whose token expired: the client reconnects with a fresh token. */
-export const CLOSE_TOKEN_EXPIRED = 4001;
-/** Close code when the user's connections changed (a vendor was disconnected). */
-export const CLOSE_CONNECTIONS_CHANGED = 4002;
 const CACHE_DAYS = 120;
 const RETRY_MS = 30_000;
 const AUDIT_FLUSH_BATCH = 500;
 const AUDIT_FLUSH_MS = 1_000;
-
-export interface ReadinessStats {
-  /** Recompute runs of this instance since it started (diagnostics and tests). */
-  recomputeCount: number;
-  pendingDates: string[];
-  cachedDates: number;
-}
 
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -67,7 +57,7 @@ const SCHEMA = `
   CREATE TABLE IF NOT EXISTS audit_outbox (id INTEGER PRIMARY KEY AUTOINCREMENT, entry TEXT NOT NULL);
 `;
 
-export class UserReadiness extends DurableObject<Env> {
+export class UserReadiness extends DurableObject<Env> implements ReadinessObject, IdentityObject {
   private schemaReady = false;
   private recomputeCount = 0;
   /** Bumped by erase(): a recompute that was in flight meanwhile must not write into the emptied object. */
@@ -133,26 +123,21 @@ export class UserReadiness extends DurableObject<Env> {
   }
 
   /**
-   * Audit rows of cached reads that Postgres could not take (workers/lib/read-audit.ts), kept in the
-   * outbox until a flush succeeds. An object that holds no snapshot was erased (or never served
-   * any): the rows are dropped, so that a late batch cannot bring an erased object back.
+   * Audit rows Postgres could not take (workers/lib/read-audit.ts), kept in the outbox until a flush
+   * succeeds. Rows of a `batch` arrive after the read: an object that holds no snapshot was erased
+   * (or never served any), so they are dropped rather than bring an erased object back. Rows of a
+   * `request` are always kept, and flushed at once.
    */
-  async recordReads(reads: TimedAuditEntry[]): Promise<void> {
-    if (reads.length === 0 || !this.holdsSnapshots()) return;
+  async deferAudit(entries: TimedAuditEntry[], origin: DeferredAuditOrigin): Promise<void> {
+    if (entries.length === 0 || (origin === "batch" && !this.holdsSnapshots())) return;
     const sql = this.sql();
-    for (const read of reads) sql.exec("INSERT INTO audit_outbox (entry) VALUES (?)", JSON.stringify(read));
-    await this.scheduleWork(AUDIT_FLUSH_MS);
+    for (const entry of entries) sql.exec("INSERT INTO audit_outbox (entry) VALUES (?)", JSON.stringify(entry));
+    await this.scheduleWork(origin === "batch" ? AUDIT_FLUSH_MS : 0);
   }
 
   /** Keeps snapshots read from Postgres, so that they can be served while Postgres is down. */
   async cacheSnapshots(snapshots: ReadinessSnapshot[]): Promise<void> {
     this.cache(snapshots);
-  }
-
-  /** Keeps an audit row that could not be written to Postgres and writes it once Postgres answers. */
-  async deferAudit(entry: TimedAuditEntry): Promise<void> {
-    this.sql().exec("INSERT INTO audit_outbox (entry) VALUES (?)", JSON.stringify(entry));
-    await this.scheduleWork(0);
   }
 
   /**
@@ -188,7 +173,7 @@ export class UserReadiness extends DurableObject<Env> {
   async erase(): Promise<void> {
     await this.flushDeferredAudit().catch(() => undefined);
     const subject = this.getMeta("subject");
-    if (subject) await identityStub(this.env, subject).erase();
+    if (subject) await identityObject(this.env, subject).erase();
     for (const socket of this.ctx.getWebSockets()) closeQuietly(socket, 1000, "account erased");
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();

@@ -7,7 +7,8 @@
 // snapshot computed from newer data (the Worker keeps scoring new nights meanwhile); the Worker
 // serves a cached snapshot only when it carries the current version.
 import { ALGORITHM_VERSION } from "../workers/readiness";
-import { rescoreUser, usersWithStaleSnapshots } from "../workers/insights/rescore";
+import { rescoreUser } from "../workers/insights/rescore";
+import { usersWithStaleSnapshots } from "../workers/readiness/snapshot-store";
 import { readDevVars } from "./lib/dev-vars";
 import { nodePool } from "./lib/node-db";
 

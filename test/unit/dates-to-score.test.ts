@@ -1,7 +1,7 @@
-// Which dates a recompute scores (workers/insights/recompute.ts): a changed night moves every later
+// Which dates a recompute scores (durable-objects/recompute.ts): a changed night moves every later
 // day whose recent window or baseline reads it.
 import { describe, expect, it } from "vitest";
-import { datesToScore } from "../../workers/insights/recompute";
+import { datesToScore } from "../../durable-objects/recompute";
 import { computeReadinessSeries } from "../../workers/readiness";
 import { addDays, generateUser } from "./readiness-scenario";
 

@@ -3,9 +3,8 @@ import { describe, expect, it, vi } from "vitest";
 import worker from "../../workers/index";
 import { openDb } from "../../workers/lib/db";
 import { READY_CACHE_MS } from "../../workers/api/health";
-import { executionContext, testEnv, waitFor } from "./helpers";
+import { executionContext, readinessStub, testEnv, waitFor } from "./helpers";
 import { bearer, sim } from "./sim";
-import { readinessClient } from "../../durable-objects/client";
 import type { Env } from "../../workers/env";
 
 describe("health", () => {
@@ -141,10 +140,10 @@ describe("queues", () => {
 describe("UserReadiness Durable Object", () => {
   it("keeps pending work across eviction, and its alarm fires and drains it", async () => {
     const userId = crypto.randomUUID();
-    let stub = readinessClient(testEnv, userId);
+    let stub = readinessStub(userId);
     await stub.requestRecompute(userId, ["2026-11-20", "2026-11-21"]);
     await abortAllDurableObjects(); // evict the instance; only storage survives
-    stub = readinessClient(testEnv, userId);
+    stub = readinessStub(userId);
     expect((await stub.stats()).pendingDates).toEqual(["2026-11-20", "2026-11-21"]);
     const alarmSet = await runInDurableObject(stub, async (_instance: unknown, state: DurableObjectState) => state.storage.getAlarm());
     expect(alarmSet).not.toBeNull();

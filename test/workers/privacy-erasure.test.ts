@@ -4,10 +4,10 @@ import {
   createExecutionContext, createMessageBatch, getQueueResult, runDurableObjectAlarm, runInDurableObject, SELF, waitOnExecutionContext,
 } from "cloudflare:test";
 import { afterAll, describe, expect, it } from "vitest";
-import { identityStub, readinessClient } from "../../durable-objects/client";
+import { readinessClient } from "../../durable-objects/client";
 import worker from "../../workers/index";
 import type { Env } from "../../workers/env";
-import { testDb, testEnv, waitFor } from "./helpers";
+import { identityStub, readinessStub, testDb, testEnv, waitFor } from "./helpers";
 import { findEverywhere, publicTables, seedUser, type SeededUser } from "./privacy-helpers";
 import { bearer, sim } from "./sim";
 import { connectedUser } from "./connected-user";
@@ -85,7 +85,7 @@ describe("DELETE /v1/me", () => {
   it("empties the user's readiness object (storage and alarm) and the subject's identity object", async () => {
     const alice = await seedUser(handle, "erase-do");
     await fillReadinessObject(alice);
-    const filled = await objectState(readinessClient(testEnv, alice.id));
+    const filled = await objectState(readinessStub(alice.id));
     expect(filled.rows).toBeGreaterThan(0);
     expect(filled.alarm).not.toBeNull();
     // Through the Worker's own entry, so that work it leaves running after answering is waited for too.
@@ -93,8 +93,8 @@ describe("DELETE /v1/me", () => {
     const res = await worker.fetch(new Request("http://hub.test/v1/me", { method: "DELETE", headers: await bearer(alice.sub) }), testEnv, ctx);
     await waitOnExecutionContext(ctx);
     expect(res.status).toBe(202);
-    expect(await objectState(readinessClient(testEnv, alice.id))).toEqual({ rows: 0, alarm: null });
-    expect(await objectState(identityStub(testEnv, alice.sub))).toEqual({ rows: 0, alarm: null });
+    expect(await objectState(readinessStub(alice.id))).toEqual({ rows: 0, alarm: null });
+    expect(await objectState(identityStub(alice.sub))).toEqual({ rows: 0, alarm: null });
   });
 
   it("revokes both vendor grants", async () => {
@@ -146,7 +146,7 @@ describe("after erasure, late deliveries bring nothing back", () => {
     await testEnv.INSIGHTS_QUEUE.send({ user_id: alice.id, dates: alice.dates });
     await drained();
     // The readiness object may have been woken by the late message; its next run finds no user and empties it.
-    const stub = readinessClient(testEnv, alice.id);
+    const stub = readinessStub(alice.id);
     await runDurableObjectAlarm(stub);
     expect(await objectState(stub)).toEqual({ rows: 0, alarm: null });
 

@@ -8,7 +8,7 @@ import { addDays } from "../../workers/lib/calendar";
 import type { Env } from "../../workers/env";
 import { forgetVerifiedUser } from "../../workers/lib/users";
 import { computeReadinessSeries } from "../../workers/readiness";
-import { executionContext, testEnv, waitFor } from "./helpers";
+import { executionContext, readinessStub, testEnv, waitFor } from "./helpers";
 import { bearer } from "./sim";
 import {
   asModelInput, auditRows, newUser, sql, steadyNights, storedSnapshots, utcToday, writeNights, type StoredSnapshot,
@@ -68,7 +68,7 @@ describe("insights message → readiness snapshot", () => {
     gone.socket.close(1000, "bye");
     const live = await openLive(user.auth);
 
-    const stub = readinessClient(testEnv, user.id);
+    const stub = readinessStub(user.id);
     await stub.requestRecompute(user.id, [today]);
     await runDurableObjectAlarm(stub);
     const pushed = await waitFor(async () => live.messages.find((m) => m.snapshot.date === today));
@@ -119,7 +119,7 @@ describe("insights message → readiness snapshot", () => {
     const today = utcToday();
     await writeNights(user.id, steadyNights(today, 200));
     const dates = Array.from({ length: 200 }, (_, i) => addDays(today, -i));
-    const stub = readinessClient(testEnv, user.id);
+    const stub = readinessStub(user.id);
     await stub.requestRecompute(user.id, dates);
     await runDurableObjectAlarm(stub);
 
@@ -144,7 +144,7 @@ describe("insights message → readiness snapshot", () => {
     const user = await newUser();
     const today = utcToday();
     await writeNights(user.id, steadyNights(today, 30));
-    const stub = readinessClient(testEnv, user.id);
+    const stub = readinessStub(user.id);
     await stub.requestRecompute(user.id, [today]);
     await sql("DELETE FROM users WHERE id = $1", [user.id]); // erased (rows cascade)
 

@@ -1,7 +1,8 @@
 // Rescoring after an algorithm change (the core of scripts/recompute-readiness.ts), on the real Postgres.
 import { describe, expect, it } from "vitest";
 import { addDays } from "../../workers/lib/calendar";
-import { rescoreUser, usersWithStaleSnapshots } from "../../workers/insights/rescore";
+import { rescoreUser } from "../../workers/insights/rescore";
+import { usersWithStaleSnapshots } from "../../workers/readiness/snapshot-store";
 import { ALGORITHM_VERSION, computeReadinessSeries } from "../../workers/readiness";
 import { testDb } from "./helpers";
 import { asModelInput, newUser, sql, steadyNights, storedSnapshots, utcToday, writeNights } from "./readiness-fixtures";

@@ -3,13 +3,13 @@
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { sql } from "drizzle-orm";
-import { readinessClient } from "../../durable-objects/client";
+import { auditOutbox } from "../../durable-objects/client";
 import { ACCEPTED_PAST_YEARS, isAcceptedDate } from "../lib/accepted-times";
-import { audit, type AuditEntry } from "../lib/audit";
+import type { TimedAuditEntry } from "../lib/audit";
 import { addDays, daysBetween, isCalendarDate, todayIn } from "../lib/calendar";
 import type { AppEnv } from "../lib/context";
 import { ApiError } from "../lib/errors";
-import { describeError } from "../lib/logger";
+import { auditReadLater, auditReadNow } from "../lib/read-audit";
 import { errorEnvelopeSchema } from "./openapi";
 
 export const MAX_RANGE_DAYS = 366;
@@ -42,21 +42,24 @@ export function resolveRange(query: z.infer<typeof rangeQuery>, timeZone: string
   return { from, to };
 }
 
+/** The audit row of a read of the user's biometric data, as of now: what was read, never values. */
+function readEntry(c: Context<AppEnv>, resource: string): TimedAuditEntry {
+  const { auditRef } = c.get("user");
+  return { at: new Date().toISOString(), actorRef: auditRef, action: "read", subjectRef: auditRef, resource, requestId: c.get("requestId") };
+}
+
 /**
- * Appends the audit row of a read of the user's biometric data (what was read, never values). When
- * Postgres is unreachable (a read served from the readiness cache), the user's Durable Object keeps
- * the row and writes it later; if that fails too, the read fails rather than go unaudited.
+ * Writes the read's audit row before the answer, through the one read-audit path (lib/read-audit.ts):
+ * when Postgres is unreachable (a read served from the readiness cache), the user's Durable Object
+ * keeps the row and writes it later; if that fails too, the read fails rather than go unaudited.
  */
 export async function auditRead(c: Context<AppEnv>, resource: string): Promise<void> {
-  const user = c.get("user");
-  const entry: AuditEntry = { actorRef: user.auditRef, action: "read", subjectRef: user.auditRef, resource, requestId: c.get("requestId") };
-  const at = new Date().toISOString();
-  try {
-    await audit(c.get("database")().db, entry);
-  } catch (error) {
-    c.get("log").warn("audit_deferred", { resource, ...describeError(error) });
-    await readinessClient(c.env, user.id).deferAudit({ ...entry, at });
-  }
+  await auditReadNow(c.get("database")().db, auditOutbox(c.env), c.get("user").id, readEntry(c, resource), c.get("log"));
+}
+
+/** A read answered from a cache: its row joins the isolate's next batch insert, about a second later. */
+export function auditCachedRead(c: Context<AppEnv>, resource: string): void {
+  auditReadLater(auditOutbox(c.env), c.get("config"), c.get("user").id, readEntry(c, resource), (work) => c.executionCtx.waitUntil(work));
 }
 
 export const errorResponse = (description: string) => ({

@@ -4,7 +4,7 @@
 import { sql } from "drizzle-orm";
 import type { Database } from "../lib/db";
 import { addDays } from "../lib/calendar";
-import { AffectedDays, requestRecompute } from "../lib/insights-queue";
+import { AffectedDays, sendChangedDays } from "../lib/insights-queue";
 import type { PhoneSource } from "../vendors/types";
 import { reaggregateDays } from "./samples";
 
@@ -46,5 +46,5 @@ export async function redateAndRecompute(db: Database, queue: Queue<unknown>, us
   if (dates.length === 0) return;
   const days = new AffectedDays();
   days.add(userId, ...dates);
-  await requestRecompute(queue, days);
+  await sendChangedDays(queue, days);
 }

@@ -5,6 +5,7 @@ import type { AppEnv } from "../lib/context";
 import { openDb } from "../lib/db";
 import { ApiError } from "../lib/errors";
 import { eraseUser } from "../privacy/erasure";
+import { forgetCopies } from "./readiness-edge";
 import { EXPORT_SECTIONS, exportStream } from "../privacy/export";
 
 const errorSchema = z.object({ error: z.object({ code: z.string(), message: z.string(), request_id: z.string() }) });
@@ -86,7 +87,10 @@ export function registerPrivacyRoutes(app: OpenAPIHono<AppEnv>): void {
 
   app.openapi(eraseRoute, async (c) => {
     const { revocations } = await eraseUser(
-      { db: c.get("database")().db, env: c.env, config: c.get("config"), log: c.get("log"), requestId: c.get("requestId") },
+      {
+        db: c.get("database")().db, env: c.env, config: c.get("config"), log: c.get("log"), requestId: c.get("requestId"),
+        forgetCachedReadiness: forgetCopies,
+      },
       c.get("user"),
     );
     c.executionCtx.waitUntil(revocations);

@@ -8,7 +8,7 @@
 // lifetime later (the live WebSocket pushes it at once), and after an erasure handled by another
 // isolate this one may answer the erased user's copied dates until they expire (the isolate that
 // erases forgets at once).
-import type { ReadinessSnapshot } from "../../durable-objects/client";
+import type { ReadinessSnapshot } from "../readiness/snapshot-store";
 
 const MAX_COPIES = 10_000;
 

@@ -8,15 +8,14 @@
 // read's audit row joins the isolate's next batch insert (lib/read-audit.ts), about a second later.
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { sql } from "drizzle-orm";
 import { readinessClient, TOKEN_EXPIRY_HEADER, type ReadinessSnapshot } from "../../durable-objects/client";
 import { todayIn } from "../lib/calendar";
 import type { AppEnv } from "../lib/context";
 import { ApiError } from "../lib/errors";
 import { describeError } from "../lib/logger";
 import { ALGORITHM_VERSION } from "../readiness";
-import { auditRead, calendarDate, errorResponse, rangeErrors, rangeQuery, resolveRange } from "./biometrics";
-import { auditReadLater } from "../lib/read-audit";
+import { readSnapshot, readSnapshotRange, type StoredReadiness } from "../readiness/snapshot-store";
+import { auditCachedRead, auditRead, calendarDate, errorResponse, rangeErrors, rangeQuery, resolveRange } from "./biometrics";
 import { copiedSnapshot, keepCopy } from "./readiness-edge";
 
 const nullableNumber = z.number().nullable();
@@ -66,10 +65,6 @@ const snapshotSchema = z.object({
   algorithm_version: z.string().openapi({ example: ALGORITHM_VERSION }),
   computed_at: z.string().openapi({ format: "date-time" }),
 }).openapi("ReadinessSnapshot");
-
-/** A readiness_snapshots row in the item shape (dates and instants as text, like the cached JSON). */
-const snapshotColumns = sql.raw(`to_char(date, 'YYYY-MM-DD') AS date, score, level, confidence, components, baseline,
-  algorithm_version, to_char(computed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS computed_at`);
 
 const readinessRoute = createRoute({
   method: "get",
@@ -135,12 +130,9 @@ export function registerReadinessRoutes(app: OpenAPIHono<AppEnv>): void {
 
   app.openapi(historyRoute, async (c) => {
     const { from, to } = resolveRange(c.req.valid("query"), c.get("user").timezone);
-    const { rows } = await c.get("database")().db.execute<ReadinessSnapshot>(sql`
-      SELECT ${snapshotColumns} FROM readiness_snapshots
-       WHERE user_id = ${c.get("user").id} AND date BETWEEN ${from} AND ${to}
-       ORDER BY date`);
+    const items = await readSnapshotRange(c.get("database")().db, c.get("user").id, from, to);
     await auditRead(c, "readiness_snapshots");
-    return c.json({ items: rows }, 200);
+    return c.json({ items }, 200);
   });
 
   app.openapi(liveRoute, async (c) => {
@@ -156,11 +148,6 @@ export function registerReadinessRoutes(app: OpenAPIHono<AppEnv>): void {
   });
 }
 
-interface StoredReadiness {
-  snapshot: ReadinessSnapshot | null;
-  hasData: boolean;
-}
-
 /**
  * The date's snapshot, its read audited: the isolate's copy, the object's cache (both audited in the
  * isolate's next batch, lib/read-audit.ts), else Postgres or computed on the spot (audited at once).
@@ -170,27 +157,18 @@ async function readinessOf(c: Context<AppEnv>, date: string): Promise<ReadinessS
   const copyLifetimeMs = c.get("config").READINESS_EDGE_CACHE_MS;
   const copy = copyLifetimeMs > 0 ? copiedSnapshot(userId, date) : undefined;
   if (copy) {
-    auditCachedRead(c);
+    auditCachedRead(c, "readiness_snapshots");
     return copy;
   }
   const cached = await readinessClient(c.env, userId).getSnapshot(date);
   if (cached?.algorithm_version === ALGORITHM_VERSION) {
     keepCopy(userId, date, cached, copyLifetimeMs);
-    auditCachedRead(c);
+    auditCachedRead(c, "readiness_snapshots");
     return cached;
   }
   const snapshot = await uncachedReadinessOf(c, date, cached);
   await auditRead(c, "readiness_snapshots");
   return snapshot;
-}
-
-function auditCachedRead(c: Context<AppEnv>): void {
-  const { auditRef } = c.get("user");
-  const entry = {
-    at: new Date().toISOString(), actorRef: auditRef, action: "read" as const, subjectRef: auditRef,
-    resource: "readiness_snapshots", requestId: c.get("requestId"),
-  };
-  auditReadLater(c.env, c.get("config"), c.get("user").id, entry, (work) => c.executionCtx.waitUntil(work));
 }
 
 /**
@@ -202,7 +180,7 @@ async function uncachedReadinessOf(c: Context<AppEnv>, date: string, cached: Rea
 
   let stored: StoredReadiness;
   try {
-    stored = await storedReadiness(c, date);
+    stored = await readSnapshot(c.get("database")().db, c.get("user").id, date);
   } catch (error) {
     if (cached) return cached;
     c.get("log").error("readiness_read_failed", describeError(error));
@@ -216,15 +194,4 @@ async function uncachedReadinessOf(c: Context<AppEnv>, date: string, cached: Rea
   const computed = await readiness.computeOnDemand(c.get("user").id, date);
   if (!computed) throw new ApiError("NOT_FOUND", "no readiness data for this user");
   return computed;
-}
-
-async function storedReadiness(c: Context<AppEnv>, date: string): Promise<StoredReadiness> {
-  const userId = c.get("user").id;
-  const { rows } = await c.get("database")().db.execute<Partial<ReadinessSnapshot> & { has_data: boolean }>(sql`
-    SELECT s.*, (EXISTS (SELECT 1 FROM hrv_daily WHERE user_id = ${userId})
-              OR EXISTS (SELECT 1 FROM sleep_daily WHERE user_id = ${userId})) AS has_data
-      FROM (SELECT 1) AS one
-      LEFT JOIN (SELECT ${snapshotColumns} FROM readiness_snapshots WHERE user_id = ${userId} AND date = ${date}) AS s ON true`);
-  const { has_data: hasData, ...row } = rows[0]!;
-  return { snapshot: row.date ? (row as ReadinessSnapshot) : null, hasData };
 }

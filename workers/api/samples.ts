@@ -9,7 +9,7 @@ import type { AppEnv, RequestUser } from "../lib/context";
 import type { Database } from "../lib/db";
 import { upsertHrvDays, upsertSleepDays } from "../lib/daily-rows";
 import { ApiError } from "../lib/errors";
-import { AffectedDays, requestRecompute } from "../lib/insights-queue";
+import { AffectedDays, sendChangedDays } from "../lib/insights-queue";
 import {
   affectedPhoneDates, aggregatePhoneDays, PHONE_SAMPLES_MAX, phoneSampleSchema, phoneSampleWindow, validatePhoneBatch,
   type PhoneBatch, type StoredPhoneSample,
@@ -128,7 +128,7 @@ export function registerSampleRoutes(app: OpenAPIHono<AppEnv>): void {
     });
     const days = new AffectedDays();
     days.add(user.id, ...dates);
-    await requestRecompute(c.env.INSIGHTS_QUEUE, days);
+    await sendChangedDays(c.env.INSIGHTS_QUEUE, days);
     return c.json({ accepted, duplicates: batch.samples.length - accepted }, 202);
   });
 }

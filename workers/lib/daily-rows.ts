@@ -2,7 +2,7 @@
 // Every write is an upsert on the natural key: a redelivered object replaces its row, never adds to it.
 import { and, eq, sql } from "drizzle-orm";
 import { dailySignals, hrvDaily, sleepDaily, sleepSessions } from "../../db/schema";
-import { isShortNight, type HrvDay, type SignalDay, type SleepDay, type SleepSession } from "../vendors/types";
+import { isShortNight, type HrvDay, type SignalDay, type SleepDay, type SleepSession } from "./canonical-rows";
 import type { Database } from "./db";
 import { clearSignalColumns } from "./signal-columns";
 

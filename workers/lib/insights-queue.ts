@@ -20,8 +20,8 @@ export class AffectedDays {
   }
 }
 
-/** Sends the recompute requests; resolves only when the queue accepted them. */
-export async function requestRecompute(queue: Queue<unknown>, days: AffectedDays, traceparent?: string): Promise<void> {
+/** Sends one insights message per user (the user's object recomputes the dates); resolves only when the queue accepted them. */
+export async function sendChangedDays(queue: Queue<unknown>, days: AffectedDays, traceparent?: string): Promise<void> {
   const messages = days.messages(traceparent);
   if (messages.length === 0) return;
   await queue.sendBatch(messages.map((body) => ({ body, contentType: "json" as const })));

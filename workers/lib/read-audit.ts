@@ -1,5 +1,7 @@
-// Audit rows of readiness reads, written in batches: one insert per isolate per AUDIT_BATCH_MS
-// instead of a durable write per read.
+// The one path of read audit rows (what was read, never values): written at once (auditReadNow), or
+// for reads answered from a cache in batches, one insert per isolate per AUDIT_BATCH_MS instead of a
+// durable write per read (auditReadLater). Rows Postgres cannot take go to the outbox the caller
+// gives (the user's Durable Object, durable-objects/client.ts `auditOutbox`), which retries them.
 //
 // Why: a read answered from a cache would otherwise pay a durable write (the Durable Object's outbox)
 // and later a Postgres connection per user per flush, which cost more than the read itself and bound a
@@ -12,17 +14,23 @@
 // What that costs (docs/security.md, docs/adr/0005): the row is stored after the answer, not before;
 // an isolate that crashes within that second loses the rows of its batch — the record of the reads,
 // never data.
-import { readinessClient } from "../../durable-objects/client";
-import type { Env } from "../env";
-import { auditMany, type TimedAuditEntry } from "./audit";
-import { openDb, type DbConfig } from "./db";
-import { createLogger, describeError } from "./logger";
+import { audit, auditMany, type TimedAuditEntry } from "./audit";
+import { openDb, type Database, type DbConfig } from "./db";
+import { createLogger, describeError, type Logger } from "./logger";
 
 export const AUDIT_BATCH_MS = 1_000;
 /** Rows per insert: bounded so that a burst cannot build one oversized statement. */
 const INSERT_ROWS = 5_000;
 
-type ReadAuditEnv = Pick<Env, "USER_READINESS">;
+/**
+ * Where deferred rows come from. `request`: the read's own request waits for the row (its user
+ * exists), so it is always kept. `batch`: the row comes from an isolate's batch about a second after
+ * the read; a user erased meanwhile must not get it back, so the outbox may drop it.
+ */
+export type DeferredAuditOrigin = "request" | "batch";
+
+/** Keeps a user's rows until Postgres takes them (the user's Durable Object, durable-objects/client.ts). */
+export type AuditOutbox = (userId: string, entries: TimedAuditEntry[], origin: DeferredAuditOrigin) => Promise<void>;
 
 interface PendingRead {
   userId: string;
@@ -32,9 +40,22 @@ interface PendingRead {
 let batch: PendingRead[] = [];
 let batchScheduled = false;
 
+/**
+ * Writes the read's row before the answer. When Postgres cannot take it, the outbox keeps it; if that
+ * fails too, this throws: the read fails rather than go unaudited.
+ */
+export async function auditReadNow(db: Database, outbox: AuditOutbox, userId: string, entry: TimedAuditEntry, log: Logger): Promise<void> {
+  try {
+    await audit(db, entry);
+  } catch (error) {
+    log.warn("audit_deferred", { resource: entry.resource, ...describeError(error) });
+    await outbox(userId, [entry], "request");
+  }
+}
+
 /** Records a read for the next batch; `waitUntil` keeps the first request of a batch alive until it is stored. */
 export function auditReadLater(
-  env: ReadAuditEnv,
+  outbox: AuditOutbox,
   config: DbConfig,
   userId: string,
   entry: TimedAuditEntry,
@@ -43,10 +64,10 @@ export function auditReadLater(
   batch.push({ userId, entry });
   if (batchScheduled) return;
   batchScheduled = true;
-  waitUntil(storeBatchLater(env, config));
+  waitUntil(storeBatchLater(outbox, config));
 }
 
-async function storeBatchLater(env: ReadAuditEnv, config: DbConfig): Promise<void> {
+async function storeBatchLater(outbox: AuditOutbox, config: DbConfig): Promise<void> {
   await new Promise((resolve) => setTimeout(resolve, AUDIT_BATCH_MS));
   const reads = batch;
   batch = [];
@@ -60,14 +81,14 @@ async function storeBatchLater(env: ReadAuditEnv, config: DbConfig): Promise<voi
   } catch (error) {
     const log = createLogger({ component: "read_audit" });
     log.warn("read_audit_deferred", { rows: reads.length - stored, ...describeError(error) });
-    await deferToObjects(env, reads.slice(stored), log);
+    await deferToOutbox(outbox, reads.slice(stored), log);
   } finally {
     await close();
   }
 }
 
-/** Postgres unreachable: each user's rows wait in that user's object, which retries them. */
-async function deferToObjects(env: ReadAuditEnv, reads: PendingRead[], log: ReturnType<typeof createLogger>): Promise<void> {
+/** Postgres unreachable: each user's rows wait in the outbox, which retries them. */
+async function deferToOutbox(outbox: AuditOutbox, reads: PendingRead[], log: Logger): Promise<void> {
   const byUser = new Map<string, TimedAuditEntry[]>();
   for (const { userId, entry } of reads) {
     const entries = byUser.get(userId);
@@ -76,7 +97,7 @@ async function deferToObjects(env: ReadAuditEnv, reads: PendingRead[], log: Retu
   }
   await Promise.all(
     [...byUser].map(([userId, entries]) =>
-      readinessClient(env, userId).recordReads(entries).catch((error: unknown) => {
+      outbox(userId, entries, "batch").catch((error: unknown) => {
         log.error("read_audit_rows_lost", { rows: entries.length, ...describeError(error) });
       }),
     ),

@@ -1,5 +1,8 @@
 // W3C Trace Context: a webhook's trace continues through the queue, the consumer, the vendor fetches,
-// the insights message and the Durable Object's recompute, so one trace id finds every log line.
+// the insights message and the Durable Object's recompute, so one trace id finds every log line. The
+// insights consumer hands the object a child span of the message's trace (`requestRecompute`); the
+// object keeps the latest request's traceparent, and its alarm's recompute logs under it
+// (test/workers/observability-flow.test.ts follows one webhook through all of them).
 const TRACEPARENT = /^[0-9a-f]{2}-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}$/;
 const ALL_ZERO = /^0+$/;
 

@@ -2,7 +2,7 @@
 //
 // Postgres outages: reads of cached readiness keep working while Postgres is down, and they need to
 // know whose data to read. So after each successful provisioning the subject → user mapping is also
-// kept outside Postgres (the caller's IdentityMemory: a Durable Object per subject, durable and shared
+// kept outside Postgres (the caller's RememberedUser: a Durable Object per subject, durable and shared
 // by every isolate), and when Postgres cannot be reached a verified subject is identified from it.
 // The write happens in the background, at most once per isolate for each (subject, user) value.
 //

@@ -11,7 +11,7 @@ import { tracedVendorFetch } from "../vendors/traced-fetch";
 import type { FetchLike } from "../vendors/types";
 import { handleSyncRange, handleVendorEvent, type IngestContext } from "./handlers";
 import { requeueWhenBudgetSpent } from "./requeue";
-import { RecomputeRequests } from "./recompute";
+import { ChangedDaysByTrace } from "./changed-days";
 
 export const INGEST_MAX_RETRIES = 5;
 
@@ -30,7 +30,7 @@ export async function consumeIngest(
     db: handle.db,
     config,
     log,
-    recompute: new RecomputeRequests(),
+    changedDays: new ChangedDaysByTrace(),
     fetchImpl,
     noteUser: (message, userId) => users.set(message, userId),
   };
@@ -51,7 +51,7 @@ export async function consumeIngest(
           else await handleSyncRange(mctx, body);
         }),
     });
-    await ctx.recompute.send(env.INSIGHTS_QUEUE).catch((error: unknown) => {
+    await ctx.changedDays.send(env.INSIGHTS_QUEUE).catch((error: unknown) => {
       log.error("insights_request_failed", describeError(error));
     });
   } finally {

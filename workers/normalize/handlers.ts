@@ -12,7 +12,7 @@ import type { FetchLike, Vendor } from "../vendors/types";
 import { budgetedFetch } from "./call-budget";
 import { connectionById, connectionOfVendorUser, markSynced } from "./connections";
 import { ouraNormalizer } from "./oura";
-import { RecomputeRequests } from "./recompute";
+import { ChangedDaysByTrace } from "./changed-days";
 import { inUserTransaction, type Tx } from "./store";
 import type { VendorApi, VendorNormalizer } from "./types";
 import { runAgainstVendor } from "./vendor-errors";
@@ -28,7 +28,7 @@ export interface IngestContext {
   db: Database;
   config: Config;
   log: Logger;
-  recompute: RecomputeRequests;
+  changedDays: ChangedDaysByTrace;
   fetchImpl: FetchLike;
   /** The hub user a message turned out to act for, so its dead letter is erased with the user. */
   noteUser(message: object, userId: string): void;
@@ -99,7 +99,7 @@ export async function handleVendorEvent(ctx: IngestContext, event: VendorEventMe
     (tx, api) => normalizer.applyEvent(tx, api, connection.userId, event),
     (tx) => recordWebhookEvent(tx, event, key, connection.userId),
   );
-  ctx.recompute.add(connection.userId, dates, event.traceparent);
+  ctx.changedDays.add(connection.userId, dates, event.traceparent);
   log.info("vendor_event_applied", { dates: dates.length });
 }
 
@@ -117,6 +117,6 @@ export async function handleSyncRange(ctx: IngestContext, sync: SyncRangeMessage
   ctx.noteUser(sync, connection.userId);
   const normalizer = NORMALIZERS[connection.vendor];
   const dates = await withVendor(ctx, connection, (tx, api) => normalizer.syncRange(tx, api, connection.userId, start, end));
-  ctx.recompute.add(connection.userId, dates, sync.traceparent);
+  ctx.changedDays.add(connection.userId, dates, sync.traceparent);
   log.info("sync_range_applied", { vendor: connection.vendor, dates: dates.length });
 }

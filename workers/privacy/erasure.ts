@@ -1,13 +1,14 @@
 // Erasure of a user everywhere the hub keeps data (GDPR Art. 17):
-//   1. the user's UserReadiness Durable Object (storage, alarm, live sockets) and the identity
-//      instance that remembers the token subject's user for Postgres outages;
+//   1. the caller isolate's copies of the user's readiness (forgotten through the function the API
+//      route passes in), the user's UserReadiness Durable Object (storage, alarm, live sockets) and
+//      the identity instance that remembers the token subject's user for Postgres outages;
 //   2. Postgres, in one transaction: the users row (every per-user table cascades from it), raw
 //      webhook deliveries for the user's vendor accounts, and dead letters that name the user;
 //   3. the vendor grants, revoked after the data is gone (a vendor outage must not keep data alive).
 // One audit row remains; it holds the pseudonym audit_ref, which no longer leads to anyone.
 import { eq, sql } from "drizzle-orm";
 import { connections } from "../../db/schema";
-import { identityStub, readinessClient } from "../../durable-objects/client";
+import { identityObject, readinessClient } from "../../durable-objects/client";
 import type { Config, Env } from "../env";
 import { revokeAtVendor } from "../connections/connect";
 import { keyRing, openAccessToken } from "../connections/tokens";
@@ -17,7 +18,6 @@ import type { RequestUser } from "../lib/context";
 import type { Database } from "../lib/db";
 import type { Logger } from "../lib/logger";
 import { forgetVerifiedUser } from "../lib/users";
-import { forgetCopies } from "../api/readiness-edge";
 import type { Vendor } from "../vendors/types";
 
 export interface ErasureContext {
@@ -26,6 +26,11 @@ export interface ErasureContext {
   config: Config;
   log: Logger;
   requestId: string;
+  /**
+   * Makes the caller's isolate stop answering the user's readiness from memory (the API layer's
+   * copies, workers/api/readiness-edge.ts), given by the caller so that privacy imports no route code.
+   */
+  forgetCachedReadiness: (userId: string) => void;
 }
 
 interface Grant {
@@ -36,8 +41,7 @@ interface Grant {
 /** Erases the user's data; resolves once it is gone, with the vendor revocations still to await. */
 export async function eraseUser(ctx: ErasureContext, user: RequestUser): Promise<{ revocations: Promise<void> }> {
   const grants = await openGrants(ctx, user.id);
-  // This isolate stops answering the user's readiness from memory (readiness-edge.ts).
-  forgetCopies(user.id);
+  ctx.forgetCachedReadiness(user.id);
   // First the Durable Object: should it fail, nothing is deleted yet and the client can simply retry.
   await readinessClient(ctx.env, user.id).erase().catch(() => {
     throw new ApiError("UNAVAILABLE", "the readiness store could not be reached; nothing was erased, retry");
@@ -48,7 +52,7 @@ export async function eraseUser(ctx: ErasureContext, user: RequestUser): Promise
   // subject's identity instance may have been written by a request that raced this one.
   await Promise.all([
     readinessClient(ctx.env, user.id).erase(),
-    subject ? identityStub(ctx.env, subject).erase() : undefined,
+    subject ? identityObject(ctx.env, subject).erase() : undefined,
   ]).catch(() => ctx.log.warn("erasure_durable_object_recheck_failed"));
   ctx.log.info("user_erased", { connections: grants.length });
   return { revocations: revokeGrants(ctx, grants) };

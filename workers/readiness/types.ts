@@ -1,7 +1,8 @@
 // Input and output shapes of the readiness model. Output field names are the wire names of
 // CONTRACT §4 (`GET /v1/me/readiness`); the caller adds `computed_at`.
+import type { Source } from "../lib/canonical-rows";
 
-export type Source = "oura" | "whoop" | "apple_health" | "health_connect";
+export type { Source };
 
 /** One night of data: one row per date and source (a merged row per date is accepted too). */
 export interface DailyReadinessInput {

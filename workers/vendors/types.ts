@@ -1,10 +1,10 @@
-// Canonical rows every vendor adapter produces. Field names are the wire names of CONTRACT §4.
+// What vendor adapters share: the webhook adapter interface, events, and the canonical rows they
+// produce (defined in workers/lib/canonical-rows.ts and re-exported here).
 import type { ZodError } from "zod";
+import type { HrvDay, SignalDay, SleepDay, SleepSession, Vendor } from "../lib/canonical-rows";
 
-export type Source = "oura" | "whoop" | "apple_health" | "health_connect";
-
-/** Vendors that push webhooks and are read through an OAuth API. */
-export type Vendor = "oura" | "whoop";
+export type { HrvDay, SignalDay, SleepDay, SleepMetrics, SleepSession, Source, Vendor } from "../lib/canonical-rows";
+export { isShortNight, SHORT_NIGHT_S } from "../lib/canonical-rows";
 
 /** Phone platforms whose apps upload samples to `POST /v1/me/samples`. */
 export type PhoneSource = "apple_health" | "health_connect";
@@ -16,75 +16,6 @@ export type PhoneSource = "apple_health" | "health_connect";
 export interface PhoneSourceProfile {
   source: PhoneSource;
   hrvType: "hrv_sdnn" | "hrv_rmssd";
-}
-
-/** Sleep metrics of one session or one night. Durations in seconds, instants RFC 3339 UTC. */
-export interface SleepMetrics {
-  total_sleep_s: number | null;
-  deep_s: number | null;
-  light_s: number | null;
-  rem_s: number | null;
-  awake_s: number | null;
-  efficiency_pct: number | null;
-  latency_s: number | null;
-  bedtime_start: string;
-  bedtime_end: string;
-  avg_hrv_ms: number | null;
-  lowest_hr_bpm: number | null;
-}
-
-/** Below this much sleep a night is short (Oura's boundary between a `sleep` and a `long_sleep`). */
-export const SHORT_NIGHT_S = 3 * 3600;
-
-/** One daily sleep row per (user, date, source); `date` is YYYY-MM-DD in the user's calendar. */
-export interface SleepDay extends SleepMetrics {
-  date: string;
-  source: Source;
-  /**
-   * The night was under 3 h. Oura says so by typing the period `sleep` rather than `long_sleep`;
-   * without a flag (WHOOP, phones) `isShortNight` reads it from the total sleep.
-   */
-  short_night?: boolean;
-}
-
-export function isShortNight(day: SleepDay): boolean {
-  return day.short_night ?? (day.total_sleep_s !== null && day.total_sleep_s < SHORT_NIGHT_S);
-}
-
-/** One daily HRV row per (user, date, source). RMSSD and SDNN are never mixed in one column. */
-export interface HrvDay {
-  date: string;
-  source: Source;
-  rmssd_ms: number | null;
-  sdnn_ms: number | null;
-  resting_hr_bpm: number | null;
-}
-
-/**
- * Every vendor sleep record, naps included, keyed by the vendor's object id, so a redelivered or
- * updated record replaces its earlier version instead of adding to it.
- */
-export interface SleepSession {
-  vendor_object_id: string;
-  date: string;
-  source: Source;
-  /** True for the night that feeds the daily rows; false for naps and secondary periods. */
-  is_main: boolean;
-  start: string;
-  end: string;
-  fields: SleepMetrics;
-}
-
-/** Vendor scores of one day beside the night (CONTRACT §4 extension, GET /v1/me/signals). */
-export interface SignalDay {
-  date: string;
-  source: Vendor;
-  readiness_score: number | null;
-  temperature_deviation_c: number | null;
-  recovery_score: number | null;
-  spo2_pct: number | null;
-  skin_temp_c: number | null;
-  user_calibrating: boolean | null;
 }
 
 /** Everything mapped from a batch of vendor sleep records: all sessions, and daily rows of main nights. */

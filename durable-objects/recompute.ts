@@ -1,15 +1,12 @@
-// Recompute of readiness for one user's dates: one history query, the pure model, one upsert.
-import { addDays, todayIn } from "../lib/calendar";
-import { computeReadinessSeries } from "../readiness";
+// The recompute UserReadiness runs (and the rescore script, workers/insights/rescore.ts): for one
+// user's dates, one history query, the pure model, one upsert into the snapshot store.
+// Written against the driver's `Pool.query`, so the object and the Node script run the same SQL.
+import { addDays, todayIn } from "../workers/lib/calendar";
+import { computeReadinessSeries, type DailyReadinessInput } from "../workers/readiness";
 // The model's own window sizes, so that what is read and rescored follows the model if they change.
-import { dateOfDay, dayNumber } from "../readiness/dates";
-import { LOOKBACK_DAYS } from "../readiness/windows";
-import {
-  FOREIGN_KEY_VIOLATION, loadReadinessHistory, toSnapshot, upsertSnapshots,
-  type ReadinessSnapshot, type SqlClient,
-} from "./readiness-store";
-
-export type { ReadinessSnapshot, SqlClient } from "./readiness-store";
+import { dateOfDay, dayNumber } from "../workers/readiness/dates";
+import { toSnapshot, upsertSnapshots, type ReadinessSnapshot, type SqlClient } from "../workers/readiness/snapshot-store";
+import { LOOKBACK_DAYS } from "../workers/readiness/windows";
 
 export type RecomputeOutcome =
   | { kind: "computed"; snapshots: ReadinessSnapshot[] }
@@ -24,6 +21,9 @@ export interface RecomputeOptions {
    */
   followingDays: boolean;
 }
+
+/** Postgres' code for a foreign-key violation: the user row is gone (erased) mid-recompute. */
+const FOREIGN_KEY_VIOLATION = "23503";
 
 /**
  * Scores the dates for the user (never after the user's today) and upserts the snapshots. Returns
@@ -66,4 +66,21 @@ export function datesToScore(dates: readonly string[], today: string, followingD
     for (let day = first; day <= first + span && day <= last; day++) days.add(day);
   }
   return [...days].sort((a, b) => a - b).map(dateOfDay);
+}
+
+/**
+ * Every hrv_daily and sleep_daily row of the user between `from` and `to` (inclusive), merged per
+ * (date, source) in one round trip: the model takes one row per date and source.
+ */
+async function loadReadinessHistory(client: SqlClient, userId: string, from: string, to: string): Promise<DailyReadinessInput[]> {
+  const { rows } = await client.query<DailyReadinessInput>(
+    `SELECT to_char(date, 'YYYY-MM-DD') AS date, source,
+            h.rmssd_ms, h.sdnn_ms, h.resting_hr_bpm, s.total_sleep_s, s.efficiency_pct
+       FROM (SELECT date, source, rmssd_ms, sdnn_ms, resting_hr_bpm FROM hrv_daily
+              WHERE user_id = $1 AND date BETWEEN $2 AND $3) h
+       FULL JOIN (SELECT date, source, total_sleep_s, efficiency_pct FROM sleep_daily
+              WHERE user_id = $1 AND date BETWEEN $2 AND $3) s USING (date, source)`,
+    [userId, from, to],
+  );
+  return rows;
 }

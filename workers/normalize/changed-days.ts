@@ -1,10 +1,11 @@
-// Readiness recompute requests collected over one batch: one insights message per user with every
-// affected date, carrying the trace of the first event that touched the user.
-import { AffectedDays, requestRecompute } from "../lib/insights-queue";
+// The days whose rows changed over one ingest batch, collected per user: one insights message per
+// user with every affected date (the user's Durable Object recomputes them), carrying the trace of
+// the first event that touched the user.
+import { AffectedDays, sendChangedDays } from "../lib/insights-queue";
 
 const SEND_ATTEMPTS = 3;
 
-export class RecomputeRequests {
+export class ChangedDaysByTrace {
   private readonly byTrace = new Map<string | undefined, AffectedDays>();
   private readonly traceOfUser = new Map<string, string | undefined>();
 
@@ -25,7 +26,7 @@ export class RecomputeRequests {
     for (const [trace, days] of this.byTrace) {
       for (let attempt = 1; ; attempt++) {
         try {
-          await requestRecompute(queue, days, trace);
+          await sendChangedDays(queue, days, trace);
           break;
         } catch (error) {
           if (attempt >= SEND_ATTEMPTS) throw error;
