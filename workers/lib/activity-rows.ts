@@ -2,8 +2,7 @@
 // of daily_signals. Upserts on natural keys, so a redelivered document replaces its row.
 import { and, eq, inArray, sql } from "drizzle-orm";
 import { dailySignals, workouts } from "../../db/schema";
-import type { SleepScoreDay, StrainDay, Workout } from "../vendors/activity";
-import type { Vendor } from "../vendors/types";
+import type { SleepScoreDay, StrainDay, Vendor, Workout } from "./canonical-rows";
 import type { Database } from "./db";
 import { clearSignalColumns } from "./signal-columns";
 

@@ -75,3 +75,48 @@ export interface SignalDay {
   skin_temp_c: number | null;
   user_calibrating: boolean | null;
 }
+
+// Vendor activity beside the nights (CONTRACT §4 extensions: GET /v1/me/workouts, GET /v1/me/signals).
+
+/** One workout per vendor object; `date` is the local date it started on. Energy is always kcal. */
+export interface Workout {
+  source: Vendor;
+  vendor_object_id: string;
+  date: string;
+  activity: string;
+  start: string;
+  end: string;
+  calories_kcal: number | null;
+  distance_m: number | null;
+  /** Oura: easy, moderate or hard. */
+  intensity: string | null;
+  /** Oura's own `source` of the workout (manual, autodetected, confirmed, workout_heart_rate). */
+  recorded_by: string | null;
+  label: string | null;
+  /** WHOOP strain (0–21). */
+  strain: number | null;
+  avg_hr_bpm: number | null;
+  max_hr_bpm: number | null;
+  /** WHOOP: seconds in heart-rate zones 0 to 5. */
+  hr_zone_durations_s: number[] | null;
+  /** WHOOP's score state (SCORED, PENDING_SCORE, UNSCORABLE); null for Oura. */
+  score_state: string | null;
+}
+
+/** Oura's daily sleep score of one day, with the contributors Oura gave (each 0–100). */
+export interface SleepScoreDay {
+  date: string;
+  source: "oura";
+  sleep_score: number | null;
+  contributors: Record<string, number | null> | null;
+}
+
+/** WHOOP's physiological cycle as one day's strain, energy and heart rate. */
+export interface StrainDay {
+  date: string;
+  source: "whoop";
+  strain: number | null;
+  calories_kcal: number | null;
+  avg_hr_bpm: number | null;
+  max_hr_bpm: number | null;
+}
