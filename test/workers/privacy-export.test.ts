@@ -17,6 +17,7 @@ interface ExportDocument {
   sleep_sessions: Rows;
   vendor_records: Rows;
   webhook_events: Rows;
+  trends: Rows;
 }
 
 const handle = testDb();
@@ -56,7 +57,13 @@ describe("GET /v1/me/export", () => {
     expect(doc.sleep_sessions).toHaveLength(3);
     expect(doc.vendor_records).toHaveLength(3);
     expect(doc.webhook_events).toHaveLength(2);
-    for (const rows of [doc.sleep, doc.hrv, doc.samples, doc.readiness]) {
+    // The weekly trends rollup: its figures, sources and the model version behind them.
+    expect(doc.trends.map((t) => t.week_start)).toEqual(["2026-10-26", "2026-11-02"]);
+    expect(doc.trends[1]).toMatchObject({
+      week_end: "2026-11-08", hrv_ms: alice.values.rmssd, hrv_source: "oura", resting_hr_bpm: alice.values.restingHr,
+      total_sleep_s: alice.values.totalSleepS, readiness_score: alice.values.score, readiness_days: 2, algorithm_version: "test-1",
+    });
+    for (const rows of [doc.sleep, doc.hrv, doc.samples, doc.readiness, doc.trends]) {
       for (const row of rows) expect(row).not.toHaveProperty("user_id");
     }
   });
