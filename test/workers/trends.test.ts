@@ -145,6 +145,24 @@ describe("GET /v1/me/trends", () => {
     expect(await rollupWeeks(id)).toEqual(stored);
   });
 
+  it("gives a user without data empty weeks, and stores nothing for them", async () => {
+    const subject = `trends-${crypto.randomUUID()}`;
+    const auth = await bearer(subject);
+    const res = await SELF.fetch("http://hub.test/v1/me/trends?weeks=4", { headers: auth });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { hrv_metric: string | null; flags: string[]; weeks: { days: number; means: Record<string, number | null>; flags: string[] }[] };
+    expect(body.hrv_metric).toBeNull();
+    expect(body.flags).toEqual([]);
+    expect(body.weeks).toHaveLength(4);
+    for (const week of body.weeks) {
+      expect(week.days).toBe(0);
+      expect(Object.values(week.means).every((v) => v === null)).toBe(true);
+      expect(week.flags).toEqual([]);
+    }
+    const [{ id }] = (await query<{ id: string }>("SELECT id FROM users WHERE subject = $1", [subject])) as [{ id: string }];
+    expect(await rollupWeeks(id)).toEqual([]);
+  });
+
   it("refuses weeks outside 1–52 with the error envelope", async () => {
     const auth = await bearer(`trends-${crypto.randomUUID()}`);
     for (const weeks of ["0", "53", "x"]) {

@@ -8,7 +8,7 @@ import { FOREIGN_KEY_VIOLATION, type SqlClient } from "./readiness-store";
 
 /**
  * Recomputes and stores the records of `weekStarts` (Mondays, never after today's week) and returns
- * them. A row is replaced only by one computed from a read at least as recent (`computedAt` is taken
+ * them (stored only when at least one of them holds data). A row is replaced only by one computed from a read at least as recent (`computedAt` is taken
  * before the caller read anything), as readiness snapshots are.
  */
 export async function refreshTrendWeeks(
@@ -22,7 +22,9 @@ export async function refreshTrendWeeks(
   const { from, to } = inputSpan(weekStarts, today);
   const inputs = await loadTrendInputs(client, userId, from, to);
   const records = rollupWeeks(inputs, weekStarts, today);
-  await upsertTrendWeeks(client, userId, records, computedAt);
+  // A read by someone with no data in any of these weeks stores nothing (reads never create data
+  // out of nothing); empty weeks beside weeks with data are stored, so they are not recomputed.
+  if (records.some((record) => record.days > 0)) await upsertTrendWeeks(client, userId, records, computedAt);
   return records;
 }
 
