@@ -218,3 +218,32 @@ export const workouts = pgTable("workouts", {
   scoreState: text("score_state"),
   updatedAt: instant("updated_at").notNull().defaultNow(),
 }, (t) => [primaryKey({ columns: [t.source, t.vendorObjectId] })]);
+
+/** The weekly trends rollup (db/migrations/0006_b_trends_weekly.sql, workers/readiness/trends-rollup.ts). */
+export const trendsWeekly = pgTable("trends_weekly", {
+  userId: uuid("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+  weekStart: day("week_start").notNull(),
+  weekEnd: day("week_end").notNull(),
+  days: smallint("days").notNull(),
+  hrvMetric: text("hrv_metric").$type<"rmssd" | "sdnn">(),
+  hrvSource: text("hrv_source"),
+  hrvMs: doublePrecision("hrv_ms"),
+  hrvDays: smallint("hrv_days").notNull(),
+  changeHrvMs: doublePrecision("change_hrv_ms"),
+  restingHrSource: text("resting_hr_source"),
+  restingHrBpm: doublePrecision("resting_hr_bpm"),
+  restingHrDays: smallint("resting_hr_days").notNull(),
+  changeRestingHrBpm: doublePrecision("change_resting_hr_bpm"),
+  sleepSource: text("sleep_source"),
+  totalSleepS: doublePrecision("total_sleep_s"),
+  sleepDays: smallint("sleep_days").notNull(),
+  changeTotalSleepS: doublePrecision("change_total_sleep_s"),
+  readinessScore: doublePrecision("readiness_score"),
+  readinessDays: smallint("readiness_days").notNull(),
+  changeReadinessScore: doublePrecision("change_readiness_score"),
+  hrvBelowBandDates: day("hrv_below_band_dates").array().notNull(),
+  shortSleepDates: day("short_sleep_dates").array().notNull(),
+  flags: text("flags").array().notNull(),
+  algorithmVersion: text("algorithm_version"),
+  computedAt: instant("computed_at").notNull(),
+}, (t) => [primaryKey({ columns: [t.userId, t.weekStart] })]);

@@ -7,6 +7,7 @@ import type { RequestUser } from "../workers/lib/context";
 import type { AuditOutbox, DeferredAuditOrigin } from "../workers/lib/read-audit";
 import type { RememberedUser } from "../workers/lib/users";
 import type { ReadinessSnapshot } from "../workers/readiness/snapshot-store";
+import type { TrendWeekRecord } from "../workers/readiness/trends-rollup";
 
 export type { ReadinessSnapshot } from "../workers/readiness/snapshot-store";
 
@@ -32,6 +33,8 @@ export interface ReadinessObject {
   computeOnDemand(userId: string, date: string): Promise<ReadinessSnapshot | null>;
   /** The cached snapshot for a date, or null when the object has none. */
   getSnapshot(date: string): Promise<ReadinessSnapshot | null>;
+  /** Computes and stores trend weeks a read found missing (one writer per user); null when the user is gone. */
+  computeTrendWeeks(userId: string, weekStarts: string[], today: string): Promise<TrendWeekRecord[] | null>;
   /** Keeps snapshots read from Postgres, so that they can be served while Postgres is down. */
   cacheSnapshots(snapshots: ReadinessSnapshot[]): Promise<void>;
   /** Keeps audit rows Postgres could not take and writes them once it answers (the one outbox entry). */

@@ -5,13 +5,21 @@ import { addDays, todayIn } from "../workers/lib/calendar";
 import { computeReadinessSeries, type DailyReadinessInput } from "../workers/readiness";
 // The model's own window sizes, so that what is read and rescored follows the model if they change.
 import { dateOfDay, dayNumber } from "../workers/readiness/dates";
-import { toSnapshot, upsertSnapshots, type ReadinessSnapshot, type SqlClient } from "../workers/readiness/snapshot-store";
+import { FOREIGN_KEY_VIOLATION, toSnapshot, upsertSnapshots, type ReadinessSnapshot, type SqlClient } from "../workers/readiness/snapshot-store";
+import { weeksAffectedBy, type TrendWeekRecord } from "../workers/readiness/trends-rollup";
 import { LOOKBACK_DAYS } from "../workers/readiness/windows";
+import { refreshTrendWeeks } from "./trends-rollup";
 
 export type RecomputeOutcome =
-  | { kind: "computed"; snapshots: ReadinessSnapshot[] }
+  | { kind: "computed"; snapshots: ReadinessSnapshot[]; trends?: RefreshedTrends }
   /** The user row is gone (erased): nothing was written. */
   | { kind: "user_gone" };
+
+/** The weekly trend records a recompute rewrote, and the user's today they were judged against. */
+export interface RefreshedTrends {
+  today: string;
+  weeks: TrendWeekRecord[];
+}
 
 export interface RecomputeOptions {
   /**
@@ -21,9 +29,6 @@ export interface RecomputeOptions {
    */
   followingDays: boolean;
 }
-
-/** Postgres' code for a foreign-key violation: the user row is gone (erased) mid-recompute. */
-const FOREIGN_KEY_VIOLATION = "23503";
 
 /**
  * Scores the dates for the user (never after the user's today) and upserts the snapshots. Returns
@@ -38,20 +43,24 @@ export async function recomputeReadiness(
   const { rows } = await client.query<{ timezone: string }>("SELECT timezone FROM users WHERE id = $1", [userId]);
   const user = rows[0];
   if (!user) return { kind: "user_gone" };
-  const scored = datesToScore(dates, todayIn(user.timezone), options.followingDays);
+  const today = todayIn(user.timezone);
+  const scored = datesToScore(dates, today, options.followingDays);
   if (scored.length === 0) return { kind: "computed", snapshots: [] };
 
   // Taken before the read: a snapshot is as fresh as the data it was computed from.
   const computedAt = new Date().toISOString();
   const history = await loadReadinessHistory(client, userId, addDays(scored[0]!, -LOOKBACK_DAYS), scored.at(-1)!);
   const snapshots = computeReadinessSeries(history, scored).map((result) => toSnapshot(result, computedAt));
+  let weeks: TrendWeekRecord[];
   try {
     await upsertSnapshots(client, userId, snapshots);
+    // The weekly trends read these snapshots: rewrite the weeks they fall in (and the weeks after).
+    weeks = await refreshTrendWeeks(client, userId, weeksAffectedBy(scored, today), today, computedAt);
   } catch (error) {
     if ((error as { code?: string }).code === FOREIGN_KEY_VIOLATION) return { kind: "user_gone" };
     throw error;
   }
-  return { kind: "computed", snapshots };
+  return { kind: "computed", snapshots, trends: { today, weeks } };
 }
 
 /** The sorted, distinct dates to score: each date (and, for changed data, every later day that reads it) up to today. */

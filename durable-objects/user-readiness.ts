@@ -12,7 +12,9 @@
 //                                                           identity (JSON RequestUser, `sub:` only) |
 //                                                           traceparent (of the latest request, so the
 //                                                           alarm's recompute joins its trace) |
-//                                                           first_score_reported (product event sent)
+//                                                           first_score_reported (product event sent) |
+//                                                           week_closed_announced (Monday of the last
+//                                                           week announced as trends.week_closed)
 //   pending_recompute(date TEXT PRIMARY KEY, seq INTEGER)   changed data dates waiting for the alarm;
 //                                                           seq orders requests so that a date asked
 //                                                           for again during a run stays pending
@@ -43,6 +45,8 @@ import {
   type IdentityObject, type ReadinessObject, type ReadinessSnapshot, type ReadinessStats,
 } from "./client";
 import { recomputeReadiness, type RecomputeOutcome } from "./recompute";
+import { computeMissingTrendWeeks } from "./trends-rollup";
+import { trendWeekItem, weekToAnnounce, type TrendWeekRecord } from "../workers/readiness/trends-rollup";
 
 export const COALESCE_MS = 1_500;
 const CACHE_DAYS = 120;
@@ -114,6 +118,11 @@ export class UserReadiness extends DurableObject<Env> implements ReadinessObject
     if (outcome.kind === "user_gone") return null;
     this.cache(outcome.snapshots);
     return outcome.snapshots[0] ?? null;
+  }
+
+  /** Computes and stores weekly trend records a read found missing; null when the user no longer exists. */
+  async computeTrendWeeks(userId: string, weekStarts: string[], today: string): Promise<TrendWeekRecord[] | null> {
+    return this.inTurn((pool) => computeMissingTrendWeeks(pool, userId, weekStarts, today), null);
   }
 
   /** The cached snapshot for a date, or null when this object has none. */
@@ -239,6 +248,7 @@ export class UserReadiness extends DurableObject<Env> implements ReadinessObject
     this.reportFirstScore(userId, outcome.snapshots);
     this.cache(outcome.snapshots);
     this.broadcast(outcome.snapshots);
+    await this.announceClosedWeek(userId, outcome);
     // Dates requested while this run read Postgres get their own run.
     if (this.pendingDates().length > 0) await this.scheduleWork(COALESCE_MS);
   }
@@ -270,16 +280,45 @@ export class UserReadiness extends DurableObject<Env> implements ReadinessObject
   }
 
   private recompute(userId: string, dates: string[], followingDays: boolean): Promise<RecomputeOutcome> {
+    return this.inTurn<RecomputeOutcome>((pool) => {
+      this.recomputeCount += 1;
+      return recomputeReadiness(pool, userId, dates, { followingDays });
+    }, { kind: "user_gone" });
+  }
+
+  /** Runs Postgres work after this user's earlier work; `gone` when the user was erased meanwhile. */
+  private inTurn<T>(work: (pool: DbHandle["pool"]) => Promise<T>, gone: T): Promise<T> {
     const run = this.recomputeTail.then(() =>
-      this.withDb(async ({ pool }): Promise<RecomputeOutcome> => {
-        this.recomputeCount += 1;
+      this.withDb(async ({ pool }): Promise<T> => {
         const erasures = this.erasures;
-        const outcome = await recomputeReadiness(pool, userId, dates, { followingDays });
-        return this.erasures === erasures ? outcome : { kind: "user_gone" };
+        const result = await work(pool);
+        return this.erasures === erasures ? result : gone;
       }),
     );
     this.recomputeTail = run.catch(() => undefined);
     return run;
+  }
+
+  /**
+   * Pushes `trends.week_closed` with the closing week's figures when weekToAnnounce says so. Without
+   * an open socket nothing is computed: the app reads GET /v1/me/trends when it opens.
+   */
+  private async announceClosedWeek(userId: string, outcome: RecomputeOutcome): Promise<void> {
+    if (outcome.kind !== "computed" || !outcome.trends) return;
+    const { today, weeks } = outcome.trends;
+    const week = weekToAnnounce(today, outcome.snapshots.map((s) => s.date), this.getMeta("week_closed_announced"));
+    if (week === null) return;
+    this.setMeta("week_closed_announced", week);
+    if (this.openSockets().length === 0) return;
+    let record = weeks.find((w) => w.week_start === week);
+    try {
+      record ??= (await this.computeTrendWeeks(userId, [week], today))?.[0];
+    } catch (error) {
+      // The scores are stored and pushed; a missed announcement is not worth failing the run.
+      createLogger({ component: "user_readiness" }).warn("week_closed_not_announced", describeError(error));
+    }
+    if (!record || record.days === 0) return;
+    this.sendToLive([JSON.stringify({ type: "trends.week_closed", week: trendWeekItem(record, today) })]);
   }
 
   private async flushDeferredAudit(): Promise<void> {
@@ -329,11 +368,18 @@ export class UserReadiness extends DurableObject<Env> implements ReadinessObject
   }
 
   private broadcast(snapshots: readonly ReadinessSnapshot[]): void {
-    // A socket whose client has gone (closing or closed) cannot be sent to; the client reconnects.
-    const sockets = this.ctx.getWebSockets().filter((socket) => socket.readyState === WebSocket.READY_STATE_OPEN);
-    if (sockets.length === 0) return;
-    for (const snapshot of snapshots) {
-      const message = JSON.stringify({ type: "readiness", snapshot });
+    if (snapshots.length === 0 || this.openSockets().length === 0) return;
+    this.sendToLive(snapshots.map((snapshot) => JSON.stringify({ type: "readiness", snapshot })));
+  }
+
+  /** A socket whose client has gone (closing or closed) cannot be sent to; the client reconnects. */
+  private openSockets(): WebSocket[] {
+    return this.ctx.getWebSockets().filter((socket) => socket.readyState === WebSocket.READY_STATE_OPEN);
+  }
+
+  private sendToLive(messages: readonly string[]): void {
+    const sockets = this.openSockets();
+    for (const message of messages) {
       for (const socket of sockets) {
         try {
           socket.send(message);

@@ -40,4 +40,15 @@ describe("GET /openapi.json", () => {
     expect(Object.keys(complete.responses).sort()).toEqual(expect.arrayContaining(["200", "400", "403"]));
     expect(complete.description).toMatch(/started the flow/);
   });
+
+  it("describes the weekly trends' per-week fields and the live socket's trends.week_closed message", async () => {
+    const doc = (await (await SELF.fetch("http://hub.test/openapi.json")).json()) as {
+      paths: Record<string, Record<string, { description?: string }>>;
+      components: { schemas: Record<string, { properties: Record<string, unknown> }> };
+    };
+    expect(Object.keys(doc.components.schemas.TrendWeek!.properties).sort()).toEqual([
+      "change_vs_previous_4_weeks", "complete", "counts", "days", "flags", "hrv_metric", "means", "sources", "week_end", "week_start",
+    ]);
+    expect(doc.paths["/v1/me/readiness/live"]!.get!.description).toMatch(/"type":"trends\.week_closed"/);
+  });
 });

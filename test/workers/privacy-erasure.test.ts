@@ -50,7 +50,7 @@ describe("DELETE /v1/me", () => {
     expect(await findEverywhere(handle, [alice.ouraUserId, `"${alice.whoopUserId}"`])).toEqual({});
     // Bob is untouched.
     const bobRows = await findEverywhere(handle, [bob.id]);
-    for (const table of ["connections", "sleep_daily", "hrv_daily", "phone_samples", "readiness_snapshots", "vendor_records", "sleep_sessions", "dead_letters"]) {
+    for (const table of ["connections", "sleep_daily", "hrv_daily", "phone_samples", "readiness_snapshots", "vendor_records", "sleep_sessions", "dead_letters", "trends_weekly"]) {
       expect(bobRows[`${table}.user_id`], table).toBeGreaterThan(0);
     }
   });

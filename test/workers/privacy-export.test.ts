@@ -19,6 +19,7 @@ interface ExportDocument {
   workouts: Rows;
   vendor_records: Rows;
   webhook_events: Rows;
+  trends: Rows;
 }
 
 const handle = testDb();
@@ -74,7 +75,13 @@ describe("GET /v1/me/export", () => {
     for (const key of ["vendor_object_id", "start_at", "end_at", "intensity", "recorded_by", "label"]) expect(doc.workouts[0]).toHaveProperty(key);
     expect(doc.vendor_records).toHaveLength(3);
     expect(doc.webhook_events).toHaveLength(2);
-    for (const rows of [doc.sleep, doc.hrv, doc.samples, doc.readiness, doc.signals, doc.workouts]) {
+    // The weekly trends rollup: its figures, sources and the model version behind them.
+    expect(doc.trends.map((t) => t.week_start)).toEqual(["2026-10-26", "2026-11-02"]);
+    expect(doc.trends[1]).toMatchObject({
+      week_end: "2026-11-08", hrv_ms: alice.values.rmssd, hrv_source: "oura", resting_hr_bpm: alice.values.restingHr,
+      total_sleep_s: alice.values.totalSleepS, readiness_score: alice.values.score, readiness_days: 2, algorithm_version: "test-1",
+    });
+    for (const rows of [doc.sleep, doc.hrv, doc.samples, doc.readiness, doc.signals, doc.workouts, doc.trends]) {
       for (const row of rows) expect(row).not.toHaveProperty("user_id");
     }
   });

@@ -128,6 +128,14 @@ export async function seedUser(handle: DbHandle, label = "user", offset = 0): Pr
       [id, crypto.randomUUID(), date, values.sampleValue],
     );
   }
+  // The week of the dates in the weekly trends rollup, as the readiness object writes it.
+  await handle.pool.query(
+    `INSERT INTO trends_weekly (user_id, week_start, week_end, days, hrv_metric, hrv_source, hrv_ms, hrv_days, resting_hr_source,
+       resting_hr_bpm, resting_hr_days, sleep_source, total_sleep_s, sleep_days, readiness_score, readiness_days, algorithm_version, computed_at)
+     VALUES ($1, '2026-10-26', '2026-11-01', 1, 'rmssd', 'oura', $2, 1, 'oura', $3, 1, 'oura', $4, 1, $5, 1, 'test-1', now()),
+            ($1, '2026-11-02', '2026-11-08', 2, 'rmssd', 'oura', $2, 2, 'oura', $3, 2, 'oura', $4, 2, $5, 2, 'test-1', now())`,
+    [id, values.rmssd, values.restingHr, values.totalSleepS, values.score],
+  );
   await handle.pool.query(
     "INSERT INTO oauth_states (state_hash, user_id, vendor, expires_at) VALUES ($1, $2, 'oura', now() + interval '10 minutes')",
     [crypto.randomUUID(), id],

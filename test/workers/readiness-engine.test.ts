@@ -14,6 +14,7 @@ import {
   asModelInput, auditRows, newUser, sql, steadyNights, storedSnapshots, utcToday, writeNights, type StoredSnapshot,
 } from "./readiness-fixtures";
 
+/** Readiness messages; the socket also carries `trends.week_closed` (trends-rollup.test.ts). */
 interface LiveMessage {
   type: string;
   snapshot: StoredSnapshot;
@@ -51,7 +52,7 @@ describe("insights message → readiness snapshot", () => {
     expect(stored.components).toEqual(expected!.components);
     expect(stored.algorithm_version).toBe(expected!.algorithm_version);
 
-    const pushed = await waitFor(async () => live.messages.find((m) => m.snapshot.date === today));
+    const pushed = await waitFor(async () => live.messages.find((m) => m.type === "readiness" && m.snapshot.date === today));
     expect(pushed.type).toBe("readiness");
     expect(pushed.snapshot).toEqual(stored);
     expect(Object.keys(pushed.snapshot).sort()).toEqual(
@@ -71,7 +72,7 @@ describe("insights message → readiness snapshot", () => {
     const stub = readinessStub(user.id);
     await stub.requestRecompute(user.id, [today]);
     await runDurableObjectAlarm(stub);
-    const pushed = await waitFor(async () => live.messages.find((m) => m.snapshot.date === today));
+    const pushed = await waitFor(async () => live.messages.find((m) => m.type === "readiness" && m.snapshot.date === today));
     expect(pushed.type).toBe("readiness");
     expect((await stub.stats()).pendingDates).toEqual([]);
     live.socket.close(1000, "done");

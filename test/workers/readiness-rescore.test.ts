@@ -45,6 +45,12 @@ describe("rescoring stale snapshots", () => {
         expect(snapshot.components).toEqual(expected[i]!.components);
       });
 
+      // The weekly trends of the rescored weeks now come from the current model's snapshots.
+      const { rows: weeks } = await pool.query<{ algorithm_version: string }>(
+        "SELECT algorithm_version FROM trends_weekly WHERE user_id = $1 AND week_start <= $2 AND week_start + 6 >= $3",
+        [user.id, staleDates[0], staleDates[0]]);
+      expect(weeks.map((w) => w.algorithm_version)).toEqual([ALGORITHM_VERSION]);
+
       // Done users are skipped: a second run finds nothing to do for them.
       expect(await usersWithStaleSnapshots(pool, "00000000-0000-0000-0000-000000000000", 10_000)).not.toContain(user.id);
       expect(await rescoreUser(pool, user.id)).toBe(0);

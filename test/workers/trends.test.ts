@@ -71,15 +71,36 @@ function expected(days: Day[], today: string, weeks: number) {
       change[m] = w[m] === null || before === null ? null : round1(w[m]! - before);
     }
     const end = iso(Date.parse(`${w.start}T00:00:00Z`) + 6 * DAY_MS);
-    result.push({ week_start: w.start, week_end: end, complete: end < today, days: w.count, means, change_vs_previous_4_weeks: change });
+    const inWeek = days.filter((d) => mondayOf(d.date) === w.start && d.date <= today);
+    const counts = {
+      hrv_ms: inWeek.filter((d) => d.rmssd !== null).length, resting_hr_bpm: inWeek.filter((d) => d.resting !== null).length,
+      total_sleep_s: inWeek.filter((d) => d.sleep !== null).length, readiness_score: inWeek.filter((d) => d.score !== null).length,
+    };
+    result.push({
+      week_start: w.start, week_end: end, complete: end < today, days: w.count, hrv_metric: "rmssd",
+      sources: { hrv_ms: "oura", resting_hr_bpm: "oura", total_sleep_s: "oura" },
+      means, counts, change_vs_previous_4_weeks: change, flags: flagsOf(inWeek, "the week's 7 days", "the week's 7 nights"),
+    });
   }
   const lastSeven = days.filter((d) => d.date > iso(Date.parse(`${today}T00:00:00Z`) - 7 * DAY_MS) && d.date <= today);
-  const below = lastSeven.filter((d) => d.lastNight !== null && d.lastNight < d.bandLow!).length;
-  const short = lastSeven.filter((d) => d.sleep !== null && d.sleep < 7 * 3600).length;
+  return { hrv_metric: "rmssd", weeks: result, flags: flagsOf(lastSeven, "the last 7 days", "the last 7 nights") };
+}
+
+/** HRV under the band's low end and nights under 7 hours among `span`, in words. */
+function flagsOf(span: Day[], daysWord: string, nightsWord: string): string[] {
+  const below = span.filter((d) => d.lastNight !== null && d.lastNight < d.bandLow!).length;
+  const short = span.filter((d) => d.sleep !== null && d.sleep < 7 * 3600).length;
   const flags = [];
-  if (below > 0) flags.push(`HRV below your normal range ${below} of the last 7 days`);
-  if (short > 0) flags.push(`Under 7 hours of sleep ${short} of the last 7 nights`);
-  return { hrv_metric: "rmssd", weeks: result, flags };
+  if (below > 0) flags.push(`HRV below your normal range ${below} of ${daysWord}`);
+  if (short > 0) flags.push(`Under 7 hours of sleep ${short} of ${nightsWord}`);
+  return flags;
+}
+
+/** The user's rollup rows (week and when it was computed), oldest first. */
+async function rollupWeeks(userId: string) {
+  return query<{ week_start: string; computed_at: string; algorithm_version: string }>(
+    `SELECT to_char(week_start, 'YYYY-MM-DD') AS week_start, computed_at::text AS computed_at, algorithm_version
+       FROM trends_weekly WHERE user_id = $1 ORDER BY week_start`, [userId]);
 }
 
 describe("GET /v1/me/trends", () => {
@@ -105,11 +126,41 @@ describe("GET /v1/me/trends", () => {
     // A second source with fewer days and SDNN never enters the weekly HRV.
     await query("INSERT INTO hrv_daily (user_id, date, source, sdnn_ms) VALUES ($1, $2, 'apple_health', 99)", [id, today]);
 
+    // Nothing was recomputed for this history (as for history stored before the rollup existed):
+    // the first read computes the weeks and stores them in the rollup.
+    expect(await rollupWeeks(id)).toEqual([]);
     const res = await SELF.fetch("http://hub.test/v1/me/trends?weeks=12", { headers: auth });
     expect(res.status).toBe(200);
-    const body = (await res.json()) as { weeks: unknown[] };
+    const body = (await res.json()) as { weeks: { week_start: string }[] };
     expect(body.weeks).toHaveLength(12);
-    expect(body).toEqual(expected(days, today, 12));
+    const want = expected(days, today, 12);
+    expect(body).toEqual(want);
+    const stored = await rollupWeeks(id);
+    expect(stored.map((r) => r.week_start)).toEqual(body.weeks.map((w) => w.week_start));
+    expect(stored.every((r) => r.algorithm_version === "readiness-1.1.0")).toBe(true);
+
+    // The next read is answered from the rollup: the same body, no row rewritten.
+    const again = await SELF.fetch("http://hub.test/v1/me/trends?weeks=12", { headers: auth });
+    expect(await again.json()).toEqual(want);
+    expect(await rollupWeeks(id)).toEqual(stored);
+  });
+
+  it("gives a user without data empty weeks, and stores nothing for them", async () => {
+    const subject = `trends-${crypto.randomUUID()}`;
+    const auth = await bearer(subject);
+    const res = await SELF.fetch("http://hub.test/v1/me/trends?weeks=4", { headers: auth });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { hrv_metric: string | null; flags: string[]; weeks: { days: number; means: Record<string, number | null>; flags: string[] }[] };
+    expect(body.hrv_metric).toBeNull();
+    expect(body.flags).toEqual([]);
+    expect(body.weeks).toHaveLength(4);
+    for (const week of body.weeks) {
+      expect(week.days).toBe(0);
+      expect(Object.values(week.means).every((v) => v === null)).toBe(true);
+      expect(week.flags).toEqual([]);
+    }
+    const [{ id }] = (await query<{ id: string }>("SELECT id FROM users WHERE subject = $1", [subject])) as [{ id: string }];
+    expect(await rollupWeeks(id)).toEqual([]);
   });
 
   it("refuses weeks outside 1–52 with the error envelope", async () => {

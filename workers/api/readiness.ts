@@ -104,7 +104,9 @@ const liveRoute = createRoute({
   description:
     "A WebSocket upgrade request (`Upgrade: websocket`). The socket closes (code 4001) when the bearer token it was " +
     "opened with expires, and (code 4002) when the user disconnects a vendor; the app reconnects. Each message is JSON " +
-    '`{"type":"readiness","snapshot":{…ReadinessSnapshot}}`; a text "ping" is answered "pong".',
+    '`{"type":"readiness","snapshot":{…ReadinessSnapshot}}`, or, when a calendar week closes, ' +
+    '`{"type":"trends.week_closed","week":{…TrendWeek}}` (the week as `GET /v1/me/trends` shows it); clients ignore ' +
+    'types they do not know. A text "ping" is answered "pong".',
   security: [{ bearerAuth: [] }],
   request: {
     headers: z.object({

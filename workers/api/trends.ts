@@ -1,24 +1,40 @@
 // GET /v1/me/trends?weeks=N: weekly HRV, resting HR, sleep and readiness means with their change
 // against the four weeks before, and plain-language flags (an additive extension of CONTRACT §4).
-// Computed on read from the daily rows and snapshots; HRV, resting HR and sleep each come from one
-// source (the one with the most days in the span), and RMSSD and SDNN are never mixed.
+// Read from the weekly rollup (trends_weekly), which the user's readiness object writes after each
+// recompute; a week missing there (history stored before the rollup existed) is computed and stored
+// by that object on the spot. Each week's HRV, resting HR and sleep come from one source each (among
+// those with data in the week, the one with the most days in it and the four weeks before), and RMSSD
+// and SDNN are never mixed.
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
-import { sql } from "drizzle-orm";
-import { addDays, todayIn } from "../lib/calendar";
+import { and, between, eq } from "drizzle-orm";
+import { readinessClient } from "../../durable-objects/client";
+import { trendsWeekly } from "../../db/schema";
+import { todayIn } from "../lib/calendar";
 import type { AppEnv } from "../lib/context";
-import { PREVIOUS_WEEKS, TREND_METRICS, weekStart, weeklyTrends, type TrendDay } from "../readiness/trends";
+import { TREND_METRICS } from "../readiness/trends";
+import {
+  lastSevenDayFlags, trendWeekItem, weekStartsEnding, type TrendWeekRecord,
+} from "../readiness/trends-rollup";
 import { auditRead, errorResponse } from "./biometrics";
 
 export const MAX_TREND_WEEKS = 52;
 
-const metrics = z.object(Object.fromEntries(TREND_METRICS.map((m) => [m, z.number().nullable()])) as Record<(typeof TREND_METRICS)[number], z.ZodNullable<z.ZodNumber>>);
-const weekItem = z.object({
+const perMetric = <T extends z.ZodTypeAny>(schema: T) =>
+  z.object(Object.fromEntries(TREND_METRICS.map((m) => [m, schema])) as Record<(typeof TREND_METRICS)[number], T>);
+const metrics = perMetric(z.number().nullable());
+const source = z.string().nullable();
+export const trendWeekSchema = z.object({
   week_start: z.string().openapi({ example: "2026-01-26" }),
   week_end: z.string().openapi({ example: "2026-02-01" }),
-  complete: z.boolean(),
+  complete: z.boolean().openapi({ description: "false for the week holding the user's today" }),
   days: z.number().int(),
+  hrv_metric: z.enum(["rmssd", "sdnn"]).nullable().openapi({ description: "what this week's hrv_ms is" }),
+  sources: z.object({ hrv_ms: source, resting_hr_bpm: source, total_sleep_s: source })
+    .openapi({ description: "the source each mean (and its change) came from: among those with data this week, the one with the most days in this week and the four before it" }),
   means: metrics.openapi({ description: "hrv_ms (the metric named by hrv_metric), resting_hr_bpm, total_sleep_s, readiness_score" }),
+  counts: perMetric(z.number().int()).openapi({ description: "the days behind each mean" }),
   change_vs_previous_4_weeks: metrics,
+  flags: z.array(z.string()).openapi({ description: "plain-language notes on this week's own 7 days", example: ["Under 7 hours of sleep 2 of the week's 7 nights"] }),
 }).openapi("TrendWeek");
 
 const trendsRoute = createRoute({
@@ -31,8 +47,8 @@ const trendsRoute = createRoute({
     200: {
       description: "the weeks ending with the current one, oldest first",
       content: { "application/json": { schema: z.object({
-        hrv_metric: z.enum(["rmssd", "sdnn"]).nullable(),
-        weeks: z.array(weekItem),
+        hrv_metric: z.enum(["rmssd", "sdnn"]).nullable().openapi({ description: "the newest week's hrv_metric that is not null" }),
+        weeks: z.array(trendWeekSchema),
         flags: z.array(z.string()).openapi({ example: ["HRV below your normal range 3 of the last 7 days"] }),
       }) } },
     },
@@ -41,39 +57,20 @@ const trendsRoute = createRoute({
   },
 });
 
-type HrvRow = { date: string; source: string; rmssd_ms: number | null; sdnn_ms: number | null; resting_hr_bpm: number | null };
-type SleepRow = { date: string; source: string; total_sleep_s: number | null };
-type SnapshotRow = { date: string; score: number | null; below: boolean | null };
+type StoredWeek = typeof trendsWeekly.$inferSelect;
 
-/** The key with the most rows (ties: the first seen in the rows' order, which is by source name). */
-function mostCommon<T>(rows: readonly T[], key: (row: T) => string | null): string | null {
-  const counts = new Map<string, number>();
-  for (const row of rows) {
-    const k = key(row);
-    if (k !== null) counts.set(k, (counts.get(k) ?? 0) + 1);
-  }
-  let best: string | null = null;
-  for (const [k, n] of counts) if (best === null || n > counts.get(best)!) best = k;
-  return best;
-}
-
-export function trendDays(hrv: readonly HrvRow[], sleep: readonly SleepRow[], snapshots: readonly SnapshotRow[]): { metric: "rmssd" | "sdnn" | null; days: TrendDay[] } {
-  const hrvKey = mostCommon(hrv, (r) => (r.rmssd_ms !== null ? `${r.source}:rmssd` : r.sdnn_ms !== null ? `${r.source}:sdnn` : null));
-  const [hrvSource, metric] = (hrvKey?.split(":") ?? [null, null]) as [string | null, "rmssd" | "sdnn" | null];
-  const restingSource = mostCommon(hrv, (r) => (r.resting_hr_bpm !== null ? r.source : null));
-  const sleepSource = mostCommon(sleep, (r) => (r.total_sleep_s !== null ? r.source : null));
-  const days = new Map<string, TrendDay>();
-  const day = (date: string) => {
-    if (!days.has(date)) days.set(date, { date, hrv_ms: null, resting_hr_bpm: null, total_sleep_s: null, readiness_score: null, hrv_below_band: null });
-    return days.get(date)!;
+function recordOf(row: StoredWeek): TrendWeekRecord {
+  return {
+    week_start: row.weekStart, week_end: row.weekEnd, days: row.days, hrv_metric: row.hrvMetric,
+    sources: { hrv_ms: row.hrvSource, resting_hr_bpm: row.restingHrSource, total_sleep_s: row.sleepSource },
+    means: { hrv_ms: row.hrvMs, resting_hr_bpm: row.restingHrBpm, total_sleep_s: row.totalSleepS, readiness_score: row.readinessScore },
+    counts: { hrv_ms: row.hrvDays, resting_hr_bpm: row.restingHrDays, total_sleep_s: row.sleepDays, readiness_score: row.readinessDays },
+    change_vs_previous_4_weeks: {
+      hrv_ms: row.changeHrvMs, resting_hr_bpm: row.changeRestingHrBpm, total_sleep_s: row.changeTotalSleepS, readiness_score: row.changeReadinessScore,
+    },
+    hrv_below_band_dates: row.hrvBelowBandDates, short_sleep_dates: row.shortSleepDates, flags: row.flags,
+    algorithm_version: row.algorithmVersion,
   };
-  for (const r of hrv) {
-    if (r.source === hrvSource) day(r.date).hrv_ms = metric === "sdnn" ? r.sdnn_ms : r.rmssd_ms;
-    if (r.source === restingSource && r.resting_hr_bpm !== null) day(r.date).resting_hr_bpm = r.resting_hr_bpm;
-  }
-  for (const r of sleep) if (r.source === sleepSource && r.total_sleep_s !== null) day(r.date).total_sleep_s = r.total_sleep_s;
-  for (const r of snapshots) Object.assign(day(r.date), { readiness_score: r.score, hrv_below_band: r.below });
-  return { metric, days: [...days.values()] };
 }
 
 export function registerTrendRoutes(app: OpenAPIHono<AppEnv>): void {
@@ -81,18 +78,24 @@ export function registerTrendRoutes(app: OpenAPIHono<AppEnv>): void {
     const { weeks } = c.req.valid("query");
     const user = c.get("user");
     const today = todayIn(user.timezone);
-    const from = addDays(weekStart(today), -7 * (weeks + PREVIOUS_WEEKS - 1));
+    // At least two weeks: the last 7 days' flags reach into the week before this one.
+    const starts = weekStartsEnding(today, Math.max(weeks, 2));
     const { db } = c.get("database")();
-    const span = sql`user_id = ${user.id} AND date BETWEEN ${from} AND ${today}`;
-    const hrv = await db.execute<HrvRow>(sql`SELECT to_char(date, 'YYYY-MM-DD') AS date, source, rmssd_ms, sdnn_ms, resting_hr_bpm
-      FROM hrv_daily WHERE ${span} ORDER BY source, date`);
-    const sleep = await db.execute<SleepRow>(sql`SELECT to_char(date, 'YYYY-MM-DD') AS date, source, total_sleep_s
-      FROM sleep_daily WHERE ${span} ORDER BY source, date`);
-    const snapshots = await db.execute<SnapshotRow>(sql`SELECT to_char(date, 'YYYY-MM-DD') AS date, score,
-      ((components #>> '{hrv,last_night}')::float8 < (components #>> '{hrv,normal_band,low}')::float8) AS below
-      FROM readiness_snapshots WHERE ${span} ORDER BY date`);
+    const rows = await db.select().from(trendsWeekly)
+      .where(and(eq(trendsWeekly.userId, user.id), between(trendsWeekly.weekStart, starts[0]!, starts.at(-1)!)));
+    const records = new Map(rows.map((row) => [row.weekStart, recordOf(row)]));
+    const missing = starts.filter((start) => !records.has(start));
+    if (missing.length > 0) {
+      for (const record of (await readinessClient(c.env, user.id).computeTrendWeeks(user.id, missing, today)) ?? []) {
+        records.set(record.week_start, record);
+      }
+    }
     await auditRead(c, "trends");
-    const { metric, days } = trendDays(hrv.rows, sleep.rows, snapshots.rows);
-    return c.json({ hrv_metric: metric, ...weeklyTrends(days, today, weeks) }, 200);
+    const shown = starts.slice(-weeks).flatMap((start) => (records.has(start) ? [records.get(start)!] : []));
+    return c.json({
+      hrv_metric: [...shown].reverse().find((r) => r.hrv_metric !== null)?.hrv_metric ?? null,
+      weeks: shown.map((record) => trendWeekItem(record, today)),
+      flags: lastSevenDayFlags([...records.values()], today),
+    }, 200);
   });
 }

@@ -34,6 +34,7 @@ export const EXPORT_SECTIONS: readonly Section[] = [
   { key: "sleep_sessions", sql: rowsOf("sleep_sessions", "date, start_at") },
   { key: "signals", sql: rowsOf("daily_signals", "date, source") },
   { key: "workouts", sql: rowsOf("workouts", "start_at, source, vendor_object_id") },
+  { key: "trends", sql: rowsOf("trends_weekly", "week_start") },
   { key: "vendor_records", sql: rowsOf("vendor_records", "vendor, object_type, object_id") },
   // Deliveries processed for the user (user_id), also of accounts since disconnected, and any of a
   // connected account recorded before user_id existed.

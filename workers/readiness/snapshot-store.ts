@@ -17,6 +17,9 @@ import type { ReadinessResult } from "./types";
 
 export type SqlClient = Pick<Pool, "query">;
 
+/** Postgres' code for a foreign-key violation: the user row is gone (erased) mid-write. */
+export const FOREIGN_KEY_VIOLATION = "23503";
+
 /** The API's readiness item (CONTRACT §4): the model's result without `reasons`, plus `computed_at`. */
 export type ReadinessSnapshot = Omit<ReadinessResult, "reasons"> & { computed_at: string };
 

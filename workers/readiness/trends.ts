@@ -1,10 +1,10 @@
 // Weekly trends (GET /v1/me/trends): per calendar week (Monday to Sunday, the user's dates) the mean
 // HRV, resting HR, sleep and readiness score, each with its change against the mean of the four
-// weeks before it, and plain-language flags about the last 7 days. Pure: the caller picks one value
-// per date (one source and one HRV metric, never mixed) and passes them in.
+// weeks before it, and the wording of the plain-language flags. Pure: the caller picks one value per
+// date (one source and one HRV metric, never mixed) and passes them in (trends-rollup.ts does).
 import { dateOfDay, dayNumber } from "./dates";
 
-const addDays = (date: string, days: number) => dateOfDay(dayNumber(date) + days);
+export const addDays = (date: string, days: number) => dateOfDay(dayNumber(date) + days);
 
 export interface TrendDay {
   date: string;
@@ -46,7 +46,7 @@ function meanOf(values: number[]): number | null {
 }
 
 /** The `weeks` weeks ending with the one holding `today`, oldest first. */
-export function weeklyTrends(days: readonly TrendDay[], today: string, weeks: number): { weeks: WeekTrend[]; flags: string[] } {
+export function weeklyTrends(days: readonly TrendDay[], today: string, weeks: number): WeekTrend[] {
   const lastStart = weekStart(today);
   const total = weeks + PREVIOUS_WEEKS;
   const starts = Array.from({ length: total }, (_, i) => addDays(lastStart, -7 * (total - 1 - i)));
@@ -73,16 +73,16 @@ export function weeklyTrends(days: readonly TrendDay[], today: string, weeks: nu
     }
     result.push({ week_start: week.start, week_end: addDays(week.start, 6), complete: addDays(week.start, 6) < today, days: week.days, means, change_vs_previous_4_weeks: change });
   }
-  return { weeks: result, flags: lastSevenDayFlags(days, today) };
+  return result;
 }
 
-/** Plain-language notes on the last 7 days (today included); only what the data shows. */
-function lastSevenDayFlags(days: readonly TrendDay[], today: string): string[] {
-  const recent = days.filter((day) => day.date <= today && day.date > addDays(today, -7));
+/** Under the 7 hours the adult sleep guidance sets as its floor. */
+export const isShortNight = (day: TrendDay) => day.total_sleep_s !== null && day.total_sleep_s < 7 * 3600;
+
+/** The flags for `below` days of HRV under the normal band and `short` nights, over the named span. */
+export function describeFlags(below: number, short: number, days: string, nights: string): string[] {
   const flags: string[] = [];
-  const below = recent.filter((day) => day.hrv_below_band === true).length;
-  if (below > 0) flags.push(`HRV below your normal range ${below} of the last 7 days`);
-  const short = recent.filter((day) => day.total_sleep_s !== null && day.total_sleep_s < 7 * 3600).length;
-  if (short > 0) flags.push(`Under 7 hours of sleep ${short} of the last 7 nights`);
+  if (below > 0) flags.push(`HRV below your normal range ${below} of ${days}`);
+  if (short > 0) flags.push(`Under 7 hours of sleep ${short} of ${nights}`);
   return flags;
 }

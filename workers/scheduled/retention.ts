@@ -28,6 +28,8 @@ export const RETENTION_POLICY: readonly RetentionRule[] = [
   { table: "vendor_records", column: "fetched_at", keep: "2 years" },
   { table: "phone_samples", column: "start_at", keep: "2 years" },
   { table: "readiness_snapshots", column: "date", keep: "1 year" },
+  // Weekly summaries of the daily rows: kept as long as the rows they summarize.
+  { table: "trends_weekly", column: "week_start", keep: "2 years" },
   // Unused OAuth states are worthless once expired; a day's grace keeps them for debugging a flow.
   { table: "oauth_states", column: "expires_at", keep: "1 day" },
   // Consents nobody completed within ten minutes: their tokens were never attached to anyone.
