@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import worker from "../../workers/index";
 import type { Env } from "../../workers/env";
 import { distinctIdOf } from "../../workers/lib/product-analytics";
-import { connectedUser } from "./connected-user";
+import { connectedUser, connectThroughHub } from "./connected-user";
 import { testEnv, waitFor } from "./helpers";
 import { bearer, sim } from "./sim";
 
@@ -41,6 +41,15 @@ describe("product analytics", () => {
     });
     expect(erasure!.distinct_id).not.toBe(distinctId);
     expect(erasure!.properties.$process_person_profile).toBe(false);
+  });
+
+  it("records a connection created through the connect flow, under the keyed id and with the vendor only", async () => {
+    const user = await connectThroughHub("whoop");
+    const distinctId = await distinctIdOf(testEnv.POSTHOG_ID_KEY!, user.userId);
+    const created = await waitFor(async () => (await eventsOf(distinctId)).find((e) => e.event === "connection_created"));
+    expect(created!.properties.vendor).toBe("whoop");
+    const text = JSON.stringify(created);
+    for (const id of [user.userId, user.subject, user.vendorUserId]) expect(text).not.toContain(id);
   });
 
   it("sends nothing when POSTHOG_KEY is unset", async () => {
