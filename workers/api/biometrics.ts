@@ -3,14 +3,14 @@
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { sql } from "drizzle-orm";
+import { SOURCES } from "../../db/sources";
 import { readinessClient } from "../../durable-objects/client";
 import { ACCEPTED_PAST_YEARS, isAcceptedDate } from "../lib/accepted-times";
 import { audit, type AuditEntry } from "../lib/audit";
 import { addDays, daysBetween, isCalendarDate, todayIn } from "../lib/calendar";
 import type { AppEnv } from "../lib/context";
-import { ApiError } from "../lib/errors";
+import { ApiError, errorResponse } from "../lib/errors";
 import { describeError } from "../lib/logger";
-import { errorEnvelopeSchema } from "./openapi";
 
 export const MAX_RANGE_DAYS = 366;
 const DEFAULT_RANGE_DAYS = 30;
@@ -59,12 +59,7 @@ export async function auditRead(c: Context<AppEnv>, resource: string): Promise<v
   }
 }
 
-export const errorResponse = (description: string) => ({
-  description,
-  content: { "application/json": { schema: errorEnvelopeSchema } },
-});
-
-const source = z.enum(["oura", "whoop", "apple_health", "health_connect"]);
+const source = z.enum(SOURCES);
 
 const hrvItem = z.object({
   date: z.string().openapi({ example: "2026-01-30" }),

@@ -6,8 +6,9 @@ import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import { sql } from "drizzle-orm";
 import { addDays, todayIn } from "../lib/calendar";
 import type { AppEnv } from "../lib/context";
+import { errorResponse } from "../lib/errors";
 import { PREVIOUS_WEEKS, TREND_METRICS, weekStart, weeklyTrends, type TrendDay } from "../readiness/trends";
-import { auditRead, errorResponse } from "./biometrics";
+import { auditRead } from "./biometrics";
 
 export const MAX_TREND_WEEKS = 52;
 

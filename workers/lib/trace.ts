@@ -1,10 +1,12 @@
 // W3C Trace Context: a webhook's trace continues through the queue, the consumer, the vendor fetches,
 // the insights message and the Durable Object's recompute, so one trace id finds every log line.
+import { bytesToHex } from "./encoding";
+
 const TRACEPARENT = /^[0-9a-f]{2}-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}$/;
 const ALL_ZERO = /^0+$/;
 
 function randomHex(bytes: number): string {
-  return Array.from(crypto.getRandomValues(new Uint8Array(bytes)), (b) => b.toString(16).padStart(2, "0")).join("");
+  return bytesToHex(crypto.getRandomValues(new Uint8Array(bytes)));
 }
 
 /** The incoming `traceparent` when it is well formed, else the start of a new sampled trace. */

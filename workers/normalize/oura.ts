@@ -41,7 +41,7 @@ export const ouraNormalizer: VendorNormalizer = {
     if (event.action === "delete") return removeSleeps(tx, userId, "oura", [event.object_id], rebuildDay);
     let doc: OuraSleep;
     try {
-      doc = await fetchOuraSleep(api.baseUrl, api.accessToken, event.object_id, api.fetchImpl);
+      doc = await fetchOuraSleep(api, event.object_id);
     } catch (error) {
       // Gone at the vendor by the time we asked: the latest state is "deleted".
       if (error instanceof VendorError && error.kind === "not_found") return removeSleeps(tx, userId, "oura", [event.object_id], rebuildDay);
@@ -53,7 +53,7 @@ export const ouraNormalizer: VendorNormalizer = {
   async syncRange(tx, api, userId, startDate, endDate) {
     // Oura files a night under the day it ends and its range filter is known to miss edge days:
     // ask one day wider on each side.
-    const docs = await listOuraSleep(api.baseUrl, api.accessToken, addDays(startDate, -1), addDays(endDate, 1), api.fetchImpl);
+    const docs = await listOuraSleep(api, addDays(startDate, -1), addDays(endDate, 1));
     const stored = await storeSleeps(tx, userId, docs);
     // Documents stored for the range that the vendor no longer lists were deleted there (a missed webhook).
     const listed = new Set(docs.map((doc) => doc.id));

@@ -1,14 +1,10 @@
 // What the normalize consumer needs from each vendor: which object types it maps, how one webhook
 // event and one date range become stored documents and canonical rows.
 import type { VendorEventMessage } from "../lib/messages";
-import type { FetchLike } from "../vendors/types";
+import type { VendorApi } from "../vendors/types";
 import type { Tx } from "./store";
 
-export interface VendorApi {
-  baseUrl: string;
-  accessToken: string;
-  fetchImpl: FetchLike;
-}
+export type { VendorApi };
 
 export interface VendorNormalizer {
   /** Object types whose documents are fetched and mapped; other events are only recorded. */

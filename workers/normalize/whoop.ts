@@ -60,7 +60,7 @@ const notFound = (error: unknown) => error instanceof VendorError && error.kind 
 /** The sleep as WHOOP has it now, or null when it no longer exists. */
 async function currentSleep(api: VendorApi, id: string): Promise<WhoopSleep | null> {
   try {
-    return await fetchWhoopSleep(api.baseUrl, api.accessToken, id, api.fetchImpl);
+    return await fetchWhoopSleep(api, id);
   } catch (error) {
     if (notFound(error)) return null;
     throw error;
@@ -80,7 +80,7 @@ async function applyRecoveryEvent(tx: Tx, api: VendorApi, userId: string, sleepI
   if (!sleep) return uniqueDates(await removeRecoveryOf(tx, userId, sleepId), await removeSleeps(tx, userId, "whoop", [sleepId], rebuildDay));
   let recovery: WhoopRecovery | null = null;
   try {
-    recovery = await fetchWhoopRecovery(api.baseUrl, api.accessToken, sleep.cycle_id, api.fetchImpl);
+    recovery = await fetchWhoopRecovery(api, sleep.cycle_id);
   } catch (error) {
     // No recovery (yet) for the cycle: WHOOP answers 404 until it is scored.
     if (!notFound(error)) throw error;
@@ -107,8 +107,8 @@ export const whoopNormalizer: VendorNormalizer = {
     // date it ends on: two days of margin on each side cover every sleep dated in the range.
     const from = `${addDays(startDate, -2)}T00:00:00.000Z`;
     const to = `${addDays(endDate, 2)}T00:00:00.000Z`;
-    const sleeps = await listWhoopSleep(api.baseUrl, api.accessToken, from, to, api.fetchImpl);
-    const recoveries = await listWhoopRecovery(api.baseUrl, api.accessToken, from, to, api.fetchImpl);
+    const sleeps = await listWhoopSleep(api, from, to);
+    const recoveries = await listWhoopRecovery(api, from, to);
     const stored = await store(tx, userId, sleeps, recoveries);
     // Sleeps stored for the range that WHOOP no longer lists were deleted there (a missed webhook).
     const listed = new Set(sleeps.map((sleep) => sleep.id));

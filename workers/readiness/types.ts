@@ -1,7 +1,9 @@
 // Input and output shapes of the readiness model. Output field names are the wire names of
 // CONTRACT §4 (`GET /v1/me/readiness`); the caller adds `computed_at`.
 
-export type Source = "oura" | "whoop" | "apple_health" | "health_connect";
+import type { Source } from "../../db/sources";
+
+export type { Source };
 
 /** One night of data: one row per date and source (a merged row per date is accepted too). */
 export interface DailyReadinessInput {

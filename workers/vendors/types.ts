@@ -1,13 +1,11 @@
 // Canonical rows every vendor adapter produces. Field names are the wire names of CONTRACT §4.
 import type { ZodError } from "zod";
 
-export type Source = "oura" | "whoop" | "apple_health" | "health_connect";
+import type { PhoneSource, Source, Vendor } from "../../db/sources";
 
-/** Vendors that push webhooks and are read through an OAuth API. */
-export type Vendor = "oura" | "whoop";
-
-/** Phone platforms whose apps upload samples to `POST /v1/me/samples`. */
-export type PhoneSource = "apple_health" | "health_connect";
+// Vendors push webhooks and are read through an OAuth API; phone platforms' apps upload samples to
+// `POST /v1/me/samples`. The lists themselves are in db/sources.ts.
+export type { PhoneSource, Source, Vendor };
 
 /**
  * What the hub expects from one phone platform. Each reports a single HRV measure, and an upload
@@ -131,10 +129,12 @@ export type Parsed<T> = { ok: true; value: T } | { ok: false; error: ZodError };
 
 /**
  * What the webhook route needs from a vendor: where the signature lives, how to check it and how
- * to read the body. Adding a webhook vendor is adding one of these.
+ * to read the body.
  */
 export interface WebhookAdapter {
   vendor: Vendor;
+  /** One line for /openapi.json: the body and the signature header. */
+  summary: string;
   signatureHeader: string;
   timestampHeader: string;
   verifySignature(input: WebhookSignatureInput): Promise<SignatureCheck>;
@@ -143,3 +143,46 @@ export interface WebhookAdapter {
 
 /** Something that behaves like `fetch` for the vendor API calls; tests pass a small function. */
 export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
+
+/** One user's door to one vendor's API: where it is, the user's token, and how to call it. */
+export interface VendorApi {
+  baseUrl: string;
+  accessToken: string;
+  fetchImpl: FetchLike;
+}
+
+/** One vendor app's OAuth client. */
+export interface VendorOAuthApp {
+  clientId: string;
+  clientSecret: string;
+  authorizeUrl: string;
+  tokenUrl: string;
+}
+
+/**
+ * Everything about a vendor that differs from the others, one object per vendor (workers/vendors/
+ * registry.ts lists them); callers look a vendor up instead of branching on its name. `C` is the part
+ * of the Worker config (workers/env.ts) the adapter reads, so an adapter file needs nothing above it.
+ * The API reads and the mapping to canonical rows are exported by the same file, for the vendor's
+ * normalizer (workers/normalize/<vendor>.ts).
+ */
+export interface VendorAdapter<C> {
+  readonly vendor: Vendor;
+  readonly webhook: WebhookAdapter;
+  /** The secret that signs the vendor's webhooks. */
+  readonly webhookSecret: (config: C) => string;
+  readonly apiBase: (config: C) => string;
+  readonly oauth: {
+    readonly app: (config: C) => VendorOAuthApp;
+    /** What the consent page asks for. */
+    readonly scopes: string;
+    /** Extra form fields of a refresh grant. */
+    readonly refreshParams: Readonly<Record<string, string>>;
+  };
+  /** The vendor's id of the account a token belongs to. */
+  readonly accountId: (api: VendorApi) => Promise<string>;
+  /** The request that ends a grant at the vendor. */
+  readonly revocation: (config: C, accessToken: string) => { url: string; init: RequestInit };
+  /** A budget shared by the whole app, for a vendor that limits the app rather than each token. */
+  readonly callBudget?: (config: C) => { key: string; perMinute: number; perDay: number };
+}
