@@ -3,11 +3,10 @@
 import { sql } from "drizzle-orm";
 import { vendorRecords } from "../../db/schema";
 import { addDays } from "../lib/calendar";
-import { upsertSleepSessions } from "../lib/daily-rows";
 import { VendorError } from "../vendors/http";
 import {
   fetchWhoopRecovery, fetchWhoopSleep, listWhoopRecovery, listWhoopSleep, whoopNightsToCanonical, whoopRecoverySchema,
-  whoopSleepDate, whoopSleepSchema, whoopSleepToCanonical, type WhoopRecovery, type WhoopSleep,
+  whoopSleepDate, whoopSleepSchema, type WhoopRecovery, type WhoopSleep,
 } from "../vendors/whoop";
 import { removeSleeps, uniqueDates, writeDay } from "./days";
 import {
@@ -25,12 +24,24 @@ function parsedAll<T>(documents: unknown[], schema: { safeParse(value: unknown):
   });
 }
 
-async function rebuildDay(tx: Tx, userId: string, date: string): Promise<void> {
-  const ids = await sessionIdsBetween(tx, userId, "whoop", date, date);
-  const sleeps = parsedAll(await loadVendorDocuments(tx, userId, "whoop", SLEEP, ids), whoopSleepSchema)
+/** Documents just fetched: a rebuilt day uses them as parsed instead of reading them back. */
+interface Fetched {
+  sleeps: readonly WhoopSleep[];
+  recoveries: readonly WhoopRecovery[];
+}
+const NOTHING_FETCHED: Fetched = { sleeps: [], recoveries: [] };
+
+/** Writes a day from all of its sleeps and their cycles' recoveries, stored before or just fetched. */
+async function rebuildDay(tx: Tx, userId: string, date: string, fetched: Fetched = NOTHING_FETCHED): Promise<void> {
+  const fetchedSleeps = new Set(fetched.sleeps.map((sleep) => sleep.id));
+  const ids = (await sessionIdsBetween(tx, userId, "whoop", date, date)).filter((id) => !fetchedSleeps.has(id));
+  const sleeps = [...parsedAll(await loadVendorDocuments(tx, userId, "whoop", SLEEP, ids), whoopSleepSchema), ...fetched.sleeps]
     .filter((sleep) => whoopSleepDate(sleep) === date);
-  const cycles = sleeps.map((sleep) => String(sleep.cycle_id));
-  const recoveries = parsedAll(await loadVendorDocuments(tx, userId, "whoop", RECOVERY, cycles), whoopRecoverySchema);
+  const cycles = new Set(sleeps.map((sleep) => String(sleep.cycle_id)));
+  const fetchedRecoveries = fetched.recoveries.filter((recovery) => cycles.has(String(recovery.cycle_id)));
+  const fetchedCycles = new Set(fetchedRecoveries.map((recovery) => String(recovery.cycle_id)));
+  const storedCycles = [...cycles].filter((cycle) => !fetchedCycles.has(cycle));
+  const recoveries = [...parsedAll(await loadVendorDocuments(tx, userId, "whoop", RECOVERY, storedCycles), whoopRecoverySchema), ...fetchedRecoveries];
   await writeDay(tx, userId, "whoop", date, whoopNightsToCanonical(sleeps, recoveries));
 }
 
@@ -39,10 +50,9 @@ async function store(tx: Tx, userId: string, sleeps: readonly WhoopSleep[], reco
   const previous = await sessionDates(tx, userId, "whoop", touched);
   await putVendorDocuments(tx, userId, "whoop", SLEEP, sleeps.map((sleep) => ({ id: sleep.id, document: sleep })));
   await putVendorDocuments(tx, userId, "whoop", RECOVERY, recoveries.map((r) => ({ id: String(r.cycle_id), document: r })));
-  // Provisional sessions put each sleep on its date; rebuildDay then settles which one is the night.
-  await upsertSleepSessions(tx, userId, sleeps.map((sleep) => whoopSleepToCanonical(sleep).session));
+  // Each sleep's date is rebuilt, and so is every date a touched sleep stood on before.
   const dates = uniqueDates(sleeps.map(whoopSleepDate), previous.values());
-  for (const date of dates) await rebuildDay(tx, userId, date);
+  for (const date of dates) await rebuildDay(tx, userId, date, { sleeps, recoveries });
   return dates;
 }
 
