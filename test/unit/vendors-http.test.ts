@@ -100,3 +100,13 @@ describe("parseRetryAfter", () => {
     expect(parseRetryAfter("-5", now)).toBeNull();
   });
 });
+
+describe("vendor reads", () => {
+  it("call the API's fetch unbound, as workerd's own fetch requires (it refuses another `this`)", async () => {
+    async function runtimeFetch(this: unknown): Promise<Response> {
+      if (this !== undefined) throw new TypeError("Illegal invocation");
+      return Response.json(longSleepJson);
+    }
+    expect((await fetchOuraSleep(api(runtimeFetch), longSleepJson.id)).id).toBe(longSleepJson.id);
+  });
+});

@@ -99,9 +99,11 @@ export interface VendorGet<S extends z.ZodType> {
 
 export async function vendorGetJson<S extends z.ZodType>(api: VendorApi, request: VendorGet<S>): Promise<z.output<S>> {
   const { vendor, resource } = request;
+  // Called unbound: workerd's own fetch refuses to run as a method of another object (api.fetchImpl()).
+  const { fetchImpl } = api;
   let response: Response;
   try {
-    response = await api.fetchImpl(joinUrl(api.baseUrl, request.path, request.query), {
+    response = await fetchImpl(joinUrl(api.baseUrl, request.path, request.query), {
       method: "GET",
       headers: { authorization: `Bearer ${api.accessToken}`, accept: "application/json" },
       signal: AbortSignal.timeout(VENDOR_REQUEST_TIMEOUT_MS),
