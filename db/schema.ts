@@ -1,5 +1,6 @@
 // Drizzle table definitions: the typed mirror of db/migrations/*.sql (the SQL is the source of truth
 // for constraints, triggers and hypertables; keep both in step when a migration changes a table).
+import type { Vendor } from "./sources";
 import {
   bigserial, boolean, date, doublePrecision, integer, jsonb, pgTable, primaryKey, real, smallint, text,
   timestamp, uuid,
@@ -19,7 +20,7 @@ export const users = pgTable("users", {
 export const connections = pgTable("connections", {
   id: uuid("id").primaryKey().defaultRandom(),
   userId: uuid("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
-  vendor: text("vendor").$type<"oura" | "whoop">().notNull(),
+  vendor: text("vendor").$type<Vendor>().notNull(),
   vendorUserId: text("vendor_user_id").notNull(),
   status: text("status").$type<"active" | "needs_reconsent" | "membership_lapsed">().notNull().default("active"),
   accessTokenEnc: text("access_token_enc").notNull(),
@@ -42,7 +43,7 @@ export const pendingConnections = pgTable("pending_connections", {
   id: uuid("id").primaryKey(),
   codeHash: text("code_hash").notNull().unique(),
   startedBy: uuid("started_by").notNull().references(() => users.id, { onDelete: "cascade" }),
-  vendor: text("vendor").$type<"oura" | "whoop">().notNull(),
+  vendor: text("vendor").$type<Vendor>().notNull(),
   vendorUserId: text("vendor_user_id").notNull(),
   accessTokenEnc: text("access_token_enc").notNull(),
   refreshTokenEnc: text("refresh_token_enc"),

@@ -3,6 +3,7 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { routePath } from "hono/route";
 import { HTTPException } from "hono/http-exception";
+import { requestId as hubRequestId } from "hono/request-id";
 import { ConfigError, loadConfig } from "./env";
 import { DATABASE_RETRY_AFTER_S, isDatabaseUnavailable, openDb, type DbHandle } from "./lib/db";
 import { ApiError, errorBody, statusToCode } from "./lib/errors";
@@ -30,6 +31,11 @@ import { registerOpsRoutes } from "./ops/routes";
 
 const CLIENT_REQUEST_ID = /^[\w.:-]{8,128}$/;
 
+// The id is always the hub's own: it is written into audit_log, where a client-chosen value could
+// forge or collide with another request's trail. With no header name, hono's middleware neither
+// reads the client's x-request-id nor answers one; the summary middleware below sets the header.
+const assignRequestId = hubRequestId({ headerName: "" });
+
 export function createApp(): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>({
     // zod failures at any route boundary become the contract's 400 envelope.
@@ -42,12 +48,11 @@ export function createApp(): OpenAPIHono<AppEnv> {
     },
   });
 
+  app.use("*", assignRequestId);
   app.use("*", async (c, next) => {
-    // The id is always the hub's own: it is written into audit_log, where a client-chosen value
-    // could forge or collide with another request's trail. A well-formed client id is logged beside it.
-    const requestId = crypto.randomUUID();
+    // A well-formed client id is logged beside the hub's own.
+    const requestId = c.get("requestId");
     const incoming = c.req.header("x-request-id");
-    c.set("requestId", requestId);
     // Every request has a trace: the caller's when well formed, else a new one (a webhook's continues
     // through the queue, the consumer and the Durable Object).
     const traceparent = traceparentFor(c.req.header("traceparent"));

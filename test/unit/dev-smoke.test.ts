@@ -4,7 +4,7 @@ import { spawn } from "node:child_process";
 import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import { freePort } from "../../scripts/lib/ports";
 
 describe("npm run dev", () => {
@@ -24,10 +24,10 @@ describe("npm run dev", () => {
     child.stderr.on("data", (chunk) => (output += chunk));
     const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
     try {
-      const deadline = Date.now() + 150_000;
-      while (!output.includes("Ctrl-C stops everything") && Date.now() < deadline && child.exitCode === null) {
-        await new Promise((r) => setTimeout(r, 250));
-      }
+      // Ready, or exited early (the assertions below then say what was printed).
+      await vi.waitFor(() => {
+        if (!output.includes("Ctrl-C stops everything") && child.exitCode === null) throw new Error("the dev runner is not ready yet");
+      }, { timeout: 150_000, interval: 250 }).catch(() => undefined);
       expect(output).toContain(`the hub is running at http://127.0.0.1:${port}`);
       expect((await fetch(`http://127.0.0.1:${port}/health`)).status).toBe(200);
       expect((await fetch(`http://127.0.0.1:${port}/health/ready`)).status).toBe(200);

@@ -7,7 +7,7 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Pool } from "@neondatabase/serverless";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 // @ts-expect-error plain .mjs setup script without types
 import { CHROMIUM, ensureBrowser } from "../../scripts/ensure-browser.mjs";
 import { freePort } from "../../scripts/lib/ports";
@@ -30,14 +30,12 @@ let wrangler: ChildProcess;
 let hub: string;
 let output = "";
 
-async function until<T>(probe: () => Promise<T | undefined> | T | undefined, what: string, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
+function until<T>(probe: () => Promise<T | undefined> | T | undefined, what: string, timeoutMs = 60_000): Promise<T> {
+  return vi.waitFor(async () => {
     const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
+    if (value === undefined) throw new Error(`timed out waiting for ${what}`);
+    return value;
+  }, { timeout: timeoutMs, interval: 250 });
 }
 
 const rows = async (sql: string, params: unknown[] = []) => (await pool.query(sql, params)).rows;

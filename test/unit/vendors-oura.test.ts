@@ -181,7 +181,7 @@ describe("Oura API reads", () => {
       seen.push({ url, auth: new Headers(init?.headers).get("authorization") });
       return Response.json(longSleepJson);
     };
-    const doc = await fetchOuraSleep(base, "tok-1", longSleepJson.id, fetchImpl);
+    const doc = await fetchOuraSleep({ baseUrl: base, accessToken: "tok-1", fetchImpl }, longSleepJson.id);
     expect(doc.id).toBe(longSleepJson.id);
     expect(seen).toEqual([{ url: `${base}/v2/usercollection/sleep/${longSleepJson.id}`, auth: "Bearer tok-1" }]);
   });
@@ -193,7 +193,7 @@ describe("Oura API reads", () => {
       urls.push(parsed);
       return Response.json(parsed.searchParams.get("next_token") === page1Json.next_token ? page2Json : page1Json);
     };
-    const docs = await listOuraSleep(base, "tok", "2026-03-10", "2026-03-11", fetchImpl);
+    const docs = await listOuraSleep({ baseUrl: base, accessToken: "tok", fetchImpl }, "2026-03-10", "2026-03-11");
     expect(docs.map((d) => d.id)).toEqual([longSleepJson.id, napJson.id, nextDayJson.id]);
     expect(urls).toHaveLength(2);
     expect(urls[0]?.pathname).toBe("/v2/usercollection/sleep");
@@ -205,7 +205,7 @@ describe("Oura API reads", () => {
 
   it("stops a vendor that keeps returning the same next_token", async () => {
     const fetchImpl = async () => Response.json({ data: [], next_token: "again" });
-    await expect(listOuraSleep(base, "tok", "2026-03-10", "2026-03-11", fetchImpl)).rejects.toMatchObject({
+    await expect(listOuraSleep({ baseUrl: base, accessToken: "tok", fetchImpl }, "2026-03-10", "2026-03-11")).rejects.toMatchObject({
       kind: "permanent",
     });
   });
@@ -215,7 +215,7 @@ describe("Oura API reads", () => {
       expect(new URL(url).pathname).toBe("/v2/usercollection/personal_info");
       return Response.json(personalInfoJson);
     };
-    const info = await fetchOuraPersonalInfo(base, "tok", fetchImpl);
+    const info = await fetchOuraPersonalInfo({ baseUrl: base, accessToken: "tok", fetchImpl });
     expect(info.id).toBe(personalInfoJson.id);
   });
 });

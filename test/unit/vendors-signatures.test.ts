@@ -1,12 +1,14 @@
+// Signing as the vendors document it, checked against Node's own HMAC. Verification compares in
+// constant time with workerd's crypto.subtle.timingSafeEqual, so its tests run in workerd
+// (test/workers/vendors-signatures.test.ts).
 import { createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { signOuraWebhook, verifyOuraSignature } from "../../workers/vendors/oura";
-import { signWhoopWebhook, verifyWhoopSignature } from "../../workers/vendors/whoop";
+import { signOuraWebhook } from "../../workers/vendors/oura";
+import { signWhoopWebhook } from "../../workers/vendors/whoop";
 import ouraBody from "../fixtures/oura/webhook-sleep-update.json";
 import whoopBody from "../fixtures/whoop/webhook-sleep-updated.json";
 
 const secret = "client-secret-for-tests";
-const tolerance = 5 * 60_000;
 const now = Date.parse("2026-03-10T07:31:20.000Z");
 
 describe("Oura webhook signature", () => {
@@ -18,47 +20,6 @@ describe("Oura webhook signature", () => {
     const expected = createHmac("sha256", secret).update(seconds + rawBody).digest("hex").toUpperCase();
     expect(await signOuraWebhook(secret, seconds, rawBody)).toBe(expected);
   });
-
-  it("accepts a fresh signature in upper or lower case", async () => {
-    const signature = await signOuraWebhook(secret, seconds, rawBody);
-    for (const signatureHeader of [signature, signature.toLowerCase()]) {
-      const result = await verifyOuraSignature({ secret, timestampHeader: seconds, signatureHeader, rawBody, nowMs: now, toleranceMs: tolerance });
-      expect(result).toEqual({ ok: true });
-    }
-  });
-
-  it("reads a timestamp above 10^12 as milliseconds", async () => {
-    const millis = String(now - 2_000);
-    const signatureHeader = await signOuraWebhook(secret, millis, rawBody);
-    const result = await verifyOuraSignature({ secret, timestampHeader: millis, signatureHeader, rawBody, nowMs: now, toleranceMs: tolerance });
-    expect(result).toEqual({ ok: true });
-  });
-
-  it("rejects a body changed after signing, another key, and a stale timestamp", async () => {
-    const signatureHeader = await signOuraWebhook(secret, seconds, rawBody);
-    const base = { secret, timestampHeader: seconds, signatureHeader, rawBody, nowMs: now, toleranceMs: tolerance };
-    const tampered = rawBody.replace('"update"', '"delete"');
-    expect(await verifyOuraSignature({ ...base, rawBody: tampered })).toEqual({ ok: false, reason: "bad_signature" });
-    expect(await verifyOuraSignature({ ...base, secret: "other-secret" })).toEqual({ ok: false, reason: "bad_signature" });
-    expect(await verifyOuraSignature({ ...base, nowMs: now + tolerance + 1_000 })).toEqual({ ok: false, reason: "stale_timestamp" });
-    expect(await verifyOuraSignature({ ...base, nowMs: now - tolerance - 1_000 })).toEqual({ ok: false, reason: "stale_timestamp" });
-  });
-
-  it("rejects a replay whose timestamp header was moved forward", async () => {
-    const old = String(Math.floor(now / 1000) - 3600);
-    const signatureHeader = await signOuraWebhook(secret, old, rawBody);
-    const result = await verifyOuraSignature({ secret, timestampHeader: seconds, signatureHeader, rawBody, nowMs: now, toleranceMs: tolerance });
-    expect(result).toEqual({ ok: false, reason: "bad_signature" });
-  });
-
-  it("rejects missing headers and timestamps that are not numbers", async () => {
-    const signatureHeader = await signOuraWebhook(secret, seconds, rawBody);
-    const base = { secret, signatureHeader, rawBody, nowMs: now, toleranceMs: tolerance };
-    expect(await verifyOuraSignature({ ...base, timestampHeader: null })).toEqual({ ok: false, reason: "missing_header" });
-    expect(await verifyOuraSignature({ ...base, timestampHeader: seconds, signatureHeader: "" })).toEqual({ ok: false, reason: "missing_header" });
-    expect(await verifyOuraSignature({ ...base, timestampHeader: "2026-03-10T07:31:20Z" })).toEqual({ ok: false, reason: "bad_timestamp" });
-    expect(await verifyOuraSignature({ ...base, timestampHeader: seconds, signatureHeader: "zz" })).toEqual({ ok: false, reason: "bad_signature" });
-  });
 });
 
 describe("WHOOP webhook signature", () => {
@@ -68,27 +29,5 @@ describe("WHOOP webhook signature", () => {
   it("signs as WHOOP documents it: base64 HMAC-SHA256 of timestamp + body", async () => {
     const expected = createHmac("sha256", secret).update(millis + rawBody).digest("base64");
     expect(await signWhoopWebhook(secret, millis, rawBody)).toBe(expected);
-  });
-
-  it("accepts a fresh signature", async () => {
-    const signatureHeader = await signWhoopWebhook(secret, millis, rawBody);
-    const result = await verifyWhoopSignature({ secret, timestampHeader: millis, signatureHeader, rawBody, nowMs: now, toleranceMs: tolerance });
-    expect(result).toEqual({ ok: true });
-  });
-
-  it("treats a seconds timestamp as milliseconds, so it is stale", async () => {
-    const seconds = String(Math.floor(now / 1000));
-    const signatureHeader = await signWhoopWebhook(secret, seconds, rawBody);
-    const result = await verifyWhoopSignature({ secret, timestampHeader: seconds, signatureHeader, rawBody, nowMs: now, toleranceMs: tolerance });
-    expect(result).toEqual({ ok: false, reason: "stale_timestamp" });
-  });
-
-  it("rejects a tampered body, a hex signature and an old delivery", async () => {
-    const signatureHeader = await signWhoopWebhook(secret, millis, rawBody);
-    const base = { secret, timestampHeader: millis, signatureHeader, rawBody, nowMs: now, toleranceMs: tolerance };
-    expect(await verifyWhoopSignature({ ...base, rawBody: rawBody.replace("10129", "10130") })).toEqual({ ok: false, reason: "bad_signature" });
-    const hex = createHmac("sha256", secret).update(millis + rawBody).digest("hex");
-    expect(await verifyWhoopSignature({ ...base, signatureHeader: hex })).toEqual({ ok: false, reason: "bad_signature" });
-    expect(await verifyWhoopSignature({ ...base, nowMs: now + 10 * 60_000 })).toEqual({ ok: false, reason: "stale_timestamp" });
   });
 });

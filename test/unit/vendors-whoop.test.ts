@@ -195,8 +195,8 @@ describe("WHOOP API reads", () => {
       paths.push(pathname);
       return Response.json(pathname.endsWith("/recovery") ? recoveryJson : scoredJson);
     };
-    const sleep = await fetchWhoopSleep(base, "tok", scoredJson.id, fetchImpl);
-    const rec = await fetchWhoopRecovery(base, "tok", sleep.cycle_id, fetchImpl);
+    const sleep = await fetchWhoopSleep({ baseUrl: base, accessToken: "tok", fetchImpl }, scoredJson.id);
+    const rec = await fetchWhoopRecovery({ baseUrl: base, accessToken: "tok", fetchImpl }, sleep.cycle_id);
     expect(rec.sleep_id).toBe(sleep.id);
     expect(paths).toEqual([`/developer/v2/activity/sleep/${scoredJson.id}`, `/developer/v2/cycle/${scoredJson.cycle_id}/recovery`]);
   });
@@ -208,7 +208,7 @@ describe("WHOOP API reads", () => {
       urls.push(parsed);
       return Response.json(parsed.searchParams.get("nextToken") === page1Json.next_token ? page2Json : page1Json);
     };
-    const sleeps = await listWhoopSleep(base, "tok", "2026-03-09T00:00:00.000Z", "2026-03-12T00:00:00.000Z", fetchImpl);
+    const sleeps = await listWhoopSleep({ baseUrl: base, accessToken: "tok", fetchImpl }, "2026-03-09T00:00:00.000Z", "2026-03-12T00:00:00.000Z");
     expect(sleeps.map((s) => s.id)).toEqual([napJson.id, scoredJson.id, pendingJson.id]);
     expect(urls[0]?.pathname).toBe("/developer/v2/activity/sleep");
     expect(urls[0]?.searchParams.get("start")).toBe("2026-03-09T00:00:00.000Z");
@@ -222,7 +222,7 @@ describe("WHOOP API reads", () => {
       expect(new URL(url).pathname).toBe("/developer/v2/recovery");
       return Response.json({ records: [recoveryJson], next_token: null });
     };
-    const recoveries = await listWhoopRecovery(base, "tok", "2026-03-09T00:00:00Z", "2026-03-12T00:00:00Z", fetchImpl);
+    const recoveries = await listWhoopRecovery({ baseUrl: base, accessToken: "tok", fetchImpl }, "2026-03-09T00:00:00Z", "2026-03-12T00:00:00Z");
     expect(recoveries.map((r) => r.cycle_id)).toEqual([recoveryJson.cycle_id]);
   });
 
@@ -231,6 +231,6 @@ describe("WHOOP API reads", () => {
       expect(new URL(url).pathname).toBe("/developer/v2/user/profile/basic");
       return Response.json(profileJson);
     };
-    expect((await fetchWhoopProfile(base, "tok", fetchImpl)).user_id).toBe(profileJson.user_id);
+    expect((await fetchWhoopProfile({ baseUrl: base, accessToken: "tok", fetchImpl })).user_id).toBe(profileJson.user_id);
   });
 });

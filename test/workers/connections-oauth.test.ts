@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { and, eq, sql } from "drizzle-orm";
 import { auditLog, connections, users } from "../../db/schema";
 import worker from "../../workers/index";
-import { VENDOR_SCOPES } from "../../workers/connections/vendor-oauth";
+import { vendorAdapter } from "../../workers/vendors/registry";
 import { issueOAuthState } from "../../workers/connections/oauth-state";
 import { openPendingTokens, type PendingConnection } from "../../workers/connections/pending";
 import { keyRing, openAccessToken, openRefreshToken } from "../../workers/connections/tokens";
@@ -81,7 +81,7 @@ describe("POST /v1/connections/{vendor}", () => {
     const query = authorizeUrl.searchParams;
     expect(query.get("client_id")).toBe(testEnv.OURA_CLIENT_ID);
     expect(query.get("redirect_uri")).toBe(`${HUB_ORIGIN}/oauth/oura/callback`);
-    expect(query.get("scope")).toBe(VENDOR_SCOPES.oura);
+    expect(query.get("scope")).toBe(vendorAdapter("oura").oauth.scopes);
     expect(query.get("response_type")).toBe("code");
     const state = query.get("state")!;
     expect(state.length).toBeGreaterThanOrEqual(32);
@@ -111,7 +111,7 @@ describe("POST /v1/connections/{vendor}", () => {
     expect(res.status).toBe(200);
     const url = new URL(((await res.json()) as { authorize_url: string }).authorize_url);
     expect(url.searchParams.get("redirect_uri")).toBe("https://hub.example.com/oauth/whoop/callback");
-    expect(url.searchParams.get("scope")).toBe(VENDOR_SCOPES.whoop);
+    expect(url.searchParams.get("scope")).toBe(vendorAdapter("whoop").oauth.scopes);
   });
 
   it("refuses unauthenticated requests and unknown vendors", async () => {
@@ -130,7 +130,7 @@ describe("GET /oauth/{vendor}/callback", () => {
     const row = (await connectionRow(user.userId, "oura"))!;
     expect(row.vendorUserId).toBe(user.vendorUserId);
     expect(row.status).toBe("active");
-    expect(row.scopes).toBe(VENDOR_SCOPES.oura);
+    expect(row.scopes).toBe(vendorAdapter("oura").oauth.scopes);
     expect(Date.parse(row.tokenExpiresAt!)).toBeGreaterThan(Date.now());
 
     // The stored values are ciphertexts of working tokens, and the plaintext appears nowhere in the row.

@@ -52,7 +52,7 @@ describe("getAccessToken", () => {
     const oldAccess = await openAccessToken(ring, before);
     const oldRefresh = await openRefreshToken(ring, before);
     await sim.oura.expireAccessTokens(user.vendorUserId);
-    await expect(fetchOuraPersonalInfo(config.OURA_API_BASE, oldAccess)).rejects.toMatchObject({ kind: "auth", status: 401 });
+    await expect(fetchOuraPersonalInfo({ baseUrl: config.OURA_API_BASE, accessToken: oldAccess, fetchImpl: fetch })).rejects.toMatchObject({ kind: "auth", status: 401 });
 
     // Two pools stand in for two isolates; each starts from the same stale row.
     const [a, b] = [testDb(), testDb()];
@@ -62,7 +62,7 @@ describe("getAccessToken", () => {
       expect(tokens[0]).toBe(tokens[1]);
       expect(tokens[0]).not.toBe(oldAccess);
       for (const token of tokens) {
-        expect((await fetchOuraPersonalInfo(config.OURA_API_BASE, token)).id).toBe(user.vendorUserId);
+        expect((await fetchOuraPersonalInfo({ baseUrl: config.OURA_API_BASE, accessToken: token, fetchImpl: fetch })).id).toBe(user.vendorUserId);
       }
     } finally {
       await Promise.all([a.close(), b.close()]);
@@ -96,7 +96,7 @@ describe("getAccessToken", () => {
     try {
       const token = await getAccessToken(db, config, stale);
       expect(token).not.toBe(await openAccessToken(ring, stale));
-      expect(String((await fetchWhoopProfile(config.WHOOP_API_BASE, token)).user_id)).toBe(user.vendorUserId);
+      expect(String((await fetchWhoopProfile({ baseUrl: config.WHOOP_API_BASE, accessToken: token, fetchImpl: fetch })).user_id)).toBe(user.vendorUserId);
       // The refresh sent scope=offline, so WHOOP rotated the refresh token and a second refresh works
       // too (without the scope WHOOP keeps it back, and the next refresh would lock the user out).
       const again = await expireInHub(user.connectionId);
@@ -135,7 +135,7 @@ describe("withAccessToken", () => {
     const row = await readConnection(user.connectionId);
     const { db, close } = testDb();
     try {
-      const info = await withAccessToken(db, config, row, (token) => fetchOuraPersonalInfo(config.OURA_API_BASE, token));
+      const info = await withAccessToken(db, config, row, (token) => fetchOuraPersonalInfo({ baseUrl: config.OURA_API_BASE, accessToken: token, fetchImpl: fetch }));
       expect(info.id).toBe(user.vendorUserId);
     } finally {
       await close();
@@ -152,7 +152,7 @@ describe("withAccessToken", () => {
     const { db, close } = testDb();
     try {
       await expect(
-        withAccessToken(db, config, row, (t) => fetchWhoopProfile(config.WHOOP_API_BASE, t)),
+        withAccessToken(db, config, row, (t) => fetchWhoopProfile({ baseUrl: config.WHOOP_API_BASE, accessToken: t, fetchImpl: fetch })),
       ).rejects.toMatchObject({ kind: "auth", status: 401 });
     } finally {
       await close();
@@ -167,7 +167,7 @@ describe("withAccessToken", () => {
     const unavailable: typeof fetch = async () => new Response("busy", { status: 503 });
     try {
       await expect(
-        withAccessToken(db, config, row, (t) => fetchOuraPersonalInfo(config.OURA_API_BASE, t, unavailable)),
+        withAccessToken(db, config, row, (t) => fetchOuraPersonalInfo({ baseUrl: config.OURA_API_BASE, accessToken: t, fetchImpl: unavailable })),
       ).rejects.toMatchObject({ kind: "retryable" });
     } finally {
       await close();

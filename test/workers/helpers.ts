@@ -1,6 +1,7 @@
 // Shared helpers for workerd tests: the typed test env, a DB handle on the real Postgres, polling.
 import { env } from "cloudflare:test";
 import { identityObjectName, readinessObjectName } from "../../durable-objects/client";
+import { vi } from "vitest";
 import type { Env } from "../../workers/env";
 import { openDb, type DbHandle } from "../../workers/lib/db";
 
@@ -22,13 +23,11 @@ export function executionContext(): ExecutionContext {
   return { waitUntil: () => undefined, passThroughOnException: () => undefined, props: {} } as unknown as ExecutionContext;
 }
 
-/** Polls `probe` until it returns a value (not undefined), or fails after `timeoutMs`. */
-export async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
+/** Polls `probe` (vi.waitFor, every 100 ms) until it returns a value (not undefined), or fails after `timeoutMs`. */
+export function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
+  return vi.waitFor(async () => {
     const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await new Promise((r) => setTimeout(r, 100));
-  }
+    if (value === undefined) throw new Error("condition not met in time");
+    return value;
+  }, { timeout: timeoutMs, interval: 100 });
 }

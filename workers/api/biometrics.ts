@@ -3,14 +3,15 @@
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { sql } from "drizzle-orm";
+import { SOURCES } from "../../db/sources";
 import { auditOutbox } from "../../durable-objects/client";
 import { ACCEPTED_PAST_YEARS, isAcceptedDate } from "../lib/accepted-times";
 import type { TimedAuditEntry } from "../lib/audit";
 import { addDays, daysBetween, isCalendarDate, todayIn } from "../lib/calendar";
 import type { AppEnv } from "../lib/context";
-import { ApiError } from "../lib/errors";
+import { ApiError, errorResponse } from "../lib/errors";
+import { describeError } from "../lib/logger";
 import { auditReadLater, auditReadNow } from "../lib/read-audit";
-import { errorEnvelopeSchema } from "./openapi";
 
 export const MAX_RANGE_DAYS = 366;
 const DEFAULT_RANGE_DAYS = 30;
@@ -62,12 +63,7 @@ export function auditCachedRead(c: Context<AppEnv>, resource: string): void {
   auditReadLater(auditOutbox(c.env), c.get("config"), c.get("user").id, readEntry(c, resource), (work) => c.executionCtx.waitUntil(work));
 }
 
-export const errorResponse = (description: string) => ({
-  description,
-  content: { "application/json": { schema: errorEnvelopeSchema } },
-});
-
-const source = z.enum(["oura", "whoop", "apple_health", "health_connect"]);
+const source = z.enum(SOURCES);
 
 const hrvItem = z.object({
   date: z.string().openapi({ example: "2026-01-30" }),

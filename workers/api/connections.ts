@@ -6,10 +6,11 @@ import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import { and, asc, eq } from "drizzle-orm";
 import type { Context } from "hono";
 import { connections } from "../../db/schema";
+import { VENDORS } from "../../db/sources";
 import { readinessClient } from "../../durable-objects/client";
 import { audit } from "../lib/audit";
 import type { AppEnv } from "../lib/context";
-import { ApiError } from "../lib/errors";
+import { ApiError, errorResponse } from "../lib/errors";
 import { describeError } from "../lib/logger";
 import {
   AccountInUseError, authorizeUrl, backfillMessage, oauthRedirectUri, revokeAtVendor, storeConnection,
@@ -19,16 +20,17 @@ import { claimPendingConnection, isExpired, openPendingTokens, type PendingConne
 import { getAccessToken, keyRing, openAccessToken, type Connection } from "../connections/tokens";
 import { VendorError } from "../vendors/http";
 import type { Vendor } from "../vendors/types";
-import { errorResponse } from "./biometrics";
-import { limitBody, SMALL_BODY_MAX_BYTES } from "./body-limit";
+import { limitBody, SMALL_BODY_MAX_BYTES } from "../lib/body-limit";
+
+const vendorName = z.enum(VENDORS);
 
 export const vendorParam = z.object({
-  vendor: z.enum(["oura", "whoop"]).openapi({ param: { name: "vendor", in: "path" }, example: "oura" }),
+  vendor: vendorName.openapi({ param: { name: "vendor", in: "path" }, example: "oura" }),
 });
 
 const instant = z.string().openapi({ format: "date-time" });
 const connectionItem = z.object({
-  vendor: z.enum(["oura", "whoop"]),
+  vendor: vendorName,
   // membership_lapsed: Oura refuses data while the user's Oura membership has lapsed; the hub keeps
   // trying and the connection is active again as soon as data returns (no reconnect needed).
   status: z.enum(["active", "needs_reconsent", "membership_lapsed"]),
@@ -70,7 +72,7 @@ const completeRoute = createRoute({
       description: "connected",
       content: {
         "application/json": {
-          schema: z.object({ vendor: z.enum(["oura", "whoop"]), status: z.literal("connected"), connected_at: instant, last_sync_at: instant.nullable() }),
+          schema: z.object({ vendor: vendorName, status: z.literal("connected"), connected_at: instant, last_sync_at: instant.nullable() }),
         },
       },
     },

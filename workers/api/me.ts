@@ -7,10 +7,9 @@ import { redateAndRecompute } from "./phone-redate";
 import { audit } from "../lib/audit";
 import { isTimeZone } from "../lib/calendar";
 import type { AppEnv } from "../lib/context";
-import { ApiError } from "../lib/errors";
+import { ApiError, errorResponse } from "../lib/errors";
 import { forgetVerifiedUser } from "../lib/users";
-import { errorResponse } from "./biometrics";
-import { limitBody, SMALL_BODY_MAX_BYTES } from "./body-limit";
+import { limitBody, SMALL_BODY_MAX_BYTES } from "../lib/body-limit";
 
 const profileSchema = z.object({
   id: z.uuid(),

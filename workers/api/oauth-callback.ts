@@ -10,11 +10,11 @@ import { accountHeldByAnother, exchangeCode, oauthRedirectUri, vendorAccountId }
 import { consumeOAuthState } from "../connections/oauth-state";
 import { holdPendingConnection } from "../connections/pending";
 import type { AppEnv } from "../lib/context";
-import { ApiError } from "../lib/errors";
+import { ApiError, errorResponse } from "../lib/errors";
 import { describeError } from "../lib/logger";
 import { VendorError } from "../vendors/http";
+import { isVendor } from "../vendors/registry";
 import type { Vendor } from "../vendors/types";
-import { errorResponse } from "./biometrics";
 import { vendorParam } from "./connections";
 
 const callbackQuery = z.object({
@@ -113,7 +113,7 @@ export function registerOAuthCallbackRoute(app: OpenAPIHono<AppEnv>): void {
     // A malformed query still sends the browser back to the app, with a reason it can show.
     (result, c) => {
       const vendor = c.req.param("vendor");
-      if (!result.success && result.target === "query" && (vendor === "oura" || vendor === "whoop")) {
+      if (!result.success && result.target === "query" && isVendor(vendor)) {
         return backToApp(c as unknown as Context<AppEnv>, vendor, failed("invalid_request")) as never;
       }
       return app.defaultHook?.(result, c);

@@ -2,16 +2,6 @@
 import { z, type OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "../lib/context";
 
-export const errorEnvelopeSchema = z
-  .object({
-    error: z.object({
-      code: z.string().openapi({ example: "BAD_REQUEST" }),
-      message: z.string(),
-      request_id: z.string(),
-    }),
-  })
-  .openapi("Error");
-
 export function registerOpenApiRoute(app: OpenAPIHono<AppEnv>): void {
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",

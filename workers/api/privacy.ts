@@ -1,21 +1,20 @@
 // Routes: the user's export (GET /v1/me/export) and erasure (DELETE /v1/me), CONTRACT §4.
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
+import { VENDORS } from "../../db/sources";
 import { audit } from "../lib/audit";
 import type { AppEnv } from "../lib/context";
 import { openDb } from "../lib/db";
-import { ApiError } from "../lib/errors";
+import { ApiError, errorResponse } from "../lib/errors";
 import { eraseUser } from "../privacy/erasure";
 import { forgetCopies } from "./readiness-edge";
 import { EXPORT_SECTIONS, exportStream } from "../privacy/export";
 
-const errorSchema = z.object({ error: z.object({ code: z.string(), message: z.string(), request_id: z.string() }) });
-const errorResponse = (description: string) => ({ description, content: { "application/json": { schema: errorSchema } } });
 const items = z.array(z.record(z.string(), z.unknown()));
 
 const exportSchema = z
   .object({
     user: z.object({ id: z.uuid(), timezone: z.string(), created_at: z.string() }).loose(),
-    connections: z.array(z.object({ vendor: z.enum(["oura", "whoop"]), status: z.string(), connected_at: z.string() }).loose()),
+    connections: z.array(z.object({ vendor: z.enum(VENDORS), status: z.string(), connected_at: z.string() }).loose()),
     sleep: items,
     hrv: items,
     samples: items,

@@ -8,18 +8,20 @@
 // read's audit row joins the isolate's next batch insert (lib/read-audit.ts), about a second later.
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
+import { sql } from "drizzle-orm";
+import { SOURCES } from "../../db/sources";
 import { readinessClient, TOKEN_EXPIRY_HEADER, type ReadinessSnapshot } from "../../durable-objects/client";
 import { todayIn } from "../lib/calendar";
 import type { AppEnv } from "../lib/context";
-import { ApiError } from "../lib/errors";
+import { ApiError, errorResponse } from "../lib/errors";
 import { describeError } from "../lib/logger";
 import { ALGORITHM_VERSION } from "../readiness";
 import { readSnapshot, readSnapshotRange, type StoredReadiness } from "../readiness/snapshot-store";
-import { auditCachedRead, auditRead, calendarDate, errorResponse, rangeErrors, rangeQuery, resolveRange } from "./biometrics";
+import { auditCachedRead, auditRead, calendarDate, rangeErrors, rangeQuery, resolveRange } from "./biometrics";
 import { copiedSnapshot, keepCopy } from "./readiness-edge";
 
 const nullableNumber = z.number().nullable();
-const source = z.enum(["oura", "whoop", "apple_health", "health_connect"]).nullable();
+const source = z.enum(SOURCES).nullable();
 const metricBaseline = z.object({ source: source.unwrap(), days: z.number().int() });
 
 const snapshotSchema = z.object({

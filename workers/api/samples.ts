@@ -4,18 +4,18 @@
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import { sql } from "drizzle-orm";
 import type { Context } from "hono";
+import { PHONE_SOURCES } from "../../db/sources";
 import { audit } from "../lib/audit";
 import type { AppEnv, RequestUser } from "../lib/context";
 import type { Database } from "../lib/db";
 import { upsertHrvDays, upsertSleepDays } from "../lib/daily-rows";
-import { ApiError } from "../lib/errors";
+import { ApiError, errorResponse } from "../lib/errors";
 import { AffectedDays, sendChangedDays } from "../lib/insights-queue";
 import {
   affectedPhoneDates, aggregatePhoneDays, PHONE_SAMPLES_MAX, phoneSampleSchema, phoneSampleWindow, validatePhoneBatch,
   type PhoneBatch, type StoredPhoneSample,
 } from "../vendors/phone-samples";
-import { limitBody } from "./body-limit";
-import { errorEnvelopeSchema } from "./openapi";
+import { limitBody } from "../lib/body-limit";
 
 /** 5,000 samples of at most ~350 bytes each, with room for pretty-printed JSON. */
 export const SAMPLES_BODY_MAX_BYTES = 4 * 1024 * 1024;
@@ -23,13 +23,11 @@ export const SAMPLES_BODY_MAX_BYTES = 4 * 1024 * 1024;
 // Documentation only: the body is checked by validatePhoneBatch, which names the offending index.
 const { $schema: _unused, ...batchJsonSchema } = z.toJSONSchema(
   z.object({
-    source: z.enum(["apple_health", "health_connect"]),
+    source: z.enum(PHONE_SOURCES),
     samples: z.array(phoneSampleSchema).min(1).max(PHONE_SAMPLES_MAX),
   }),
   { io: "input" },
 );
-
-const errorResponse = (description: string) => ({ description, content: { "application/json": { schema: errorEnvelopeSchema } } });
 
 const uploadRoute = createRoute({
   method: "post",

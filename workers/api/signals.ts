@@ -3,12 +3,13 @@
 // score, SpO2, skin temperature, calibration state and day strain, one row per date and source.
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import { sql } from "drizzle-orm";
+import { VENDORS } from "../../db/sources";
 import type { AppEnv } from "../lib/context";
 import { auditRead, rangeErrors, rangeQuery, resolveRange } from "./biometrics";
 
 const signalItem = z.object({
   date: z.string().openapi({ example: "2026-01-30" }),
-  source: z.enum(["oura", "whoop"]),
+  source: z.enum(VENDORS),
   readiness_score: z.number().int().nullable().openapi({ description: "Oura's readiness score of the day (0–100)" }),
   temperature_deviation_c: z.number().nullable().openapi({ description: "Oura: skin temperature deviation from the usual, °C" }),
   recovery_score: z.number().int().nullable().openapi({ description: "WHOOP's recovery score (0–100)" }),

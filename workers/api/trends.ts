@@ -15,7 +15,8 @@ import { TREND_METRICS } from "../readiness/trends";
 import {
   lastSevenDayFlags, trendWeekItem, weekStartsEnding, type TrendWeekRecord,
 } from "../readiness/trends-rollup";
-import { auditRead, errorResponse } from "./biometrics";
+import { auditRead } from "./biometrics";
+import { errorResponse } from "../lib/errors";
 
 export const MAX_TREND_WEEKS = 52;
 

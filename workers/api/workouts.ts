@@ -2,13 +2,14 @@
 // additive extension of CONTRACT §4; dates are the local dates the workouts started on.
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import { sql } from "drizzle-orm";
+import { VENDORS } from "../../db/sources";
 import type { AppEnv } from "../lib/context";
 import { auditRead, rangeErrors, rangeQuery, resolveRange, utc } from "./biometrics";
 
 const workoutItem = z.object({
   id: z.string().openapi({ description: "the vendor's id of the workout" }),
   date: z.string().openapi({ example: "2026-01-30", description: "the local date the workout started on" }),
-  source: z.enum(["oura", "whoop"]),
+  source: z.enum(VENDORS),
   activity: z.string().openapi({ example: "running", description: "Oura `activity` or WHOOP `sport_name`" }),
   start: z.string().openapi({ format: "date-time" }),
   end: z.string().openapi({ format: "date-time" }),

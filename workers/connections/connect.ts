@@ -5,14 +5,12 @@ import type { Config } from "../env";
 import { addDays, todayIn } from "../lib/calendar";
 import type { Database } from "../lib/db";
 import type { SyncRangeMessage } from "../lib/messages";
-import { classifyStatus, joinUrl, VendorError } from "../vendors/http";
-import { fetchOuraPersonalInfo } from "../vendors/oura";
+import { classifyStatus, VendorError } from "../vendors/http";
+import { vendorAdapter, vendorApi } from "../vendors/registry";
 import type { FetchLike, Vendor } from "../vendors/types";
-import { fetchWhoopProfile } from "../vendors/whoop";
 import { keyRing, sealTokens } from "./tokens";
 import { requestToken, vendorOAuth, type TokenResponse } from "./vendor-oauth";
 
-export const DEFAULT_OURA_REVOKE_URL = "https://api.ouraring.com/oauth/revoke";
 export const BACKFILL_DAYS = 30;
 const REVOKE_TIMEOUT_MS = 10_000;
 
@@ -38,9 +36,8 @@ export function exchangeCode(config: Config, vendor: Vendor, code: string, redir
 }
 
 /** The vendor's id of the account that consented (Oura personal_info `id`, WHOOP profile `user_id`). */
-export async function vendorAccountId(config: Config, vendor: Vendor, accessToken: string, fetchImpl: FetchLike = fetch): Promise<string> {
-  if (vendor === "oura") return (await fetchOuraPersonalInfo(config.OURA_API_BASE, accessToken, fetchImpl)).id;
-  return String((await fetchWhoopProfile(config.WHOOP_API_BASE, accessToken, fetchImpl)).user_id);
+export function vendorAccountId(config: Config, vendor: Vendor, accessToken: string, fetchImpl: FetchLike = fetch): Promise<string> {
+  return vendorAdapter(vendor).accountId(vendorApi(config, vendor, accessToken, fetchImpl));
 }
 
 /** The vendor account is already connected to another hub user. */
@@ -116,16 +113,14 @@ export function backfillMessage(connectionId: string, timeZone: string, nowMs = 
 }
 
 /**
- * Ends the grant at the vendor. Oura: its revoke endpoint with the access token; WHOOP:
- * `DELETE /v2/user/access` with the bearer token. Throws VendorError; never echoes the token.
+ * Ends the grant at the vendor (Oura: its revoke endpoint with the access token; WHOOP:
+ * `DELETE /v2/user/access` with the bearer token). Throws VendorError; never echoes the token.
  */
 export async function revokeAtVendor(config: Config, vendor: Vendor, accessToken: string, fetchImpl: FetchLike = fetch): Promise<void> {
-  const request: [string, RequestInit] = vendor === "oura"
-    ? [joinUrl(config.OURA_REVOKE_URL ?? DEFAULT_OURA_REVOKE_URL, "", { access_token: accessToken }), { method: "GET" }]
-    : [joinUrl(config.WHOOP_API_BASE, "/v2/user/access"), { method: "DELETE", headers: { authorization: `Bearer ${accessToken}` } }];
+  const { url, init } = vendorAdapter(vendor).revocation(config, accessToken);
   let response: Response;
   try {
-    response = await fetchImpl(request[0], { ...request[1], signal: AbortSignal.timeout(REVOKE_TIMEOUT_MS) });
+    response = await fetchImpl(url, { ...init, signal: AbortSignal.timeout(REVOKE_TIMEOUT_MS) });
   } catch {
     throw new VendorError("retryable", `${vendor} revoke: network error or timeout`, vendor);
   }

@@ -7,6 +7,7 @@ import type { Config } from "../env";
 import type { Database } from "../lib/db";
 import { decryptToken, encryptToken, parseKeyRing, type KeyRing } from "../lib/token-crypto";
 import { VendorError } from "../vendors/http";
+import { vendorAdapter } from "../vendors/registry";
 import type { Vendor } from "../vendors/types";
 import { requestToken, vendorOAuth, type TokenResponse } from "./vendor-oauth";
 
@@ -74,8 +75,8 @@ export async function getAccessToken(db: Database, config: Config, connection: C
     const refreshToken = await openRefreshToken(ring, current);
     try {
       if (!refreshToken) throw new VendorError("auth", `${vendor} access token expired and no refresh token`, vendor);
-      // WHOOP's refresh example sends scope=offline: without it no new refresh token comes back.
-      const grant = { grant_type: "refresh_token", refresh_token: refreshToken, ...(vendor === "whoop" ? { scope: "offline" } : {}) };
+      // Some vendors want more than the token (WHOOP: scope=offline, or no new refresh token comes back).
+      const grant = { grant_type: "refresh_token", refresh_token: refreshToken, ...vendorAdapter(vendor).oauth.refreshParams };
       const tokens = await requestToken(vendorOAuth(config, vendor), grant, fetchImpl);
       const sealed = await sealTokens(ring, current.id, { ...tokens, refresh_token: tokens.refresh_token ?? refreshToken });
       await tx.update(connections).set(sealed).where(eq(connections.id, current.id));

@@ -1,36 +1,19 @@
-// Per-vendor OAuth settings drawn from the validated config, and the token endpoint calls.
+// A vendor's OAuth settings (from its adapter, workers/vendors/registry.ts) and the token endpoint calls.
 import { z } from "zod";
 import type { Config } from "../env";
 import { classifyStatus, VendorError } from "../vendors/http";
-import type { Vendor } from "../vendors/types";
+import { vendorAdapter } from "../vendors/registry";
+import type { Vendor, VendorOAuthApp } from "../vendors/types";
 
-export interface VendorOAuth {
+export interface VendorOAuth extends VendorOAuthApp {
   vendor: Vendor;
-  clientId: string;
-  clientSecret: string;
-  authorizeUrl: string;
-  tokenUrl: string;
   apiBase: string;
   scopes: string;
 }
 
-export const VENDOR_SCOPES: Record<Vendor, string> = {
-  oura: "personal daily heartrate session workout",
-  whoop: "read:recovery read:cycles read:sleep read:workout read:profile offline",
-};
-
 export function vendorOAuth(config: Config, vendor: Vendor): VendorOAuth {
-  return vendor === "oura"
-    ? {
-        vendor, clientId: config.OURA_CLIENT_ID, clientSecret: config.OURA_CLIENT_SECRET,
-        authorizeUrl: config.OURA_AUTHORIZE_URL, tokenUrl: config.OURA_TOKEN_URL, apiBase: config.OURA_API_BASE,
-        scopes: VENDOR_SCOPES.oura,
-      }
-    : {
-        vendor, clientId: config.WHOOP_CLIENT_ID, clientSecret: config.WHOOP_CLIENT_SECRET,
-        authorizeUrl: config.WHOOP_AUTHORIZE_URL, tokenUrl: config.WHOOP_TOKEN_URL, apiBase: config.WHOOP_API_BASE,
-        scopes: VENDOR_SCOPES.whoop,
-      };
+  const adapter = vendorAdapter(vendor);
+  return { vendor, ...adapter.oauth.app(config), apiBase: adapter.apiBase(config), scopes: adapter.oauth.scopes };
 }
 
 export const tokenResponseSchema = z.object({

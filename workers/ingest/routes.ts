@@ -1,14 +1,16 @@
-// Routes: vendor webhooks (CONTRACT §2). Authenticated by the vendors' signatures, not by users.
-// Never answers 410: Oura cancels a subscription on a 410.
+// Routes: vendor webhooks (CONTRACT §2), one per vendor of the registry. Authenticated by the vendors'
+// signatures, not by users. Never answers 410: Oura cancels a subscription on a 410.
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
+import { limitBody, WEBHOOK_BODY_MAX_BYTES } from "../lib/body-limit";
 import type { AppEnv } from "../lib/context";
-import { ApiError } from "../lib/errors";
-import { constantTimeEqual } from "../vendors/hmac";
-import { ouraWebhookAdapter } from "../vendors/oura";
-import { whoopWebhookAdapter } from "../vendors/whoop";
+import { sha256, timingSafeEqual } from "../lib/encoding";
+import { ApiError, errorResponse } from "../lib/errors";
+import { vendorAdapters } from "../vendors/registry";
 import { acceptVendorWebhook } from "./webhook";
 
-const errorResponse = (description: string) => ({ description });
+// Built once: the webhook route is a hot path (docs/benchmarks.md).
+const webhookBodyLimit = limitBody(WEBHOOK_BODY_MAX_BYTES);
+
 const accepted = {
   200: {
     description: "the event is durably queued",
@@ -36,32 +38,26 @@ const ouraHandshakeRoute = createRoute({
   },
 });
 
-const ouraEventRoute = createRoute({
-  method: "post",
-  path: "/webhooks/oura",
-  summary: "Oura event notification {event_type, data_type, object_id, event_time, user_id}, signed with x-oura-signature",
-  responses: accepted,
-});
-
-const whoopEventRoute = createRoute({
-  method: "post",
-  path: "/webhooks/whoop",
-  summary: "WHOOP event notification {user_id, id, type, trace_id}, signed with X-WHOOP-Signature",
-  responses: accepted,
-});
-
-const encoder = new TextEncoder();
-
 export function registerWebhookRoutes(app: OpenAPIHono<AppEnv>): void {
-  app.openapi(ouraHandshakeRoute, (c) => {
+  app.openapi(ouraHandshakeRoute, async (c) => {
     const { verification_token: token, challenge } = c.req.valid("query");
-    const expected = encoder.encode(c.get("config").OURA_WEBHOOK_VERIFICATION_TOKEN);
-    if (token === undefined || !constantTimeEqual(encoder.encode(token), expected)) {
+    // Digests of both sides: equal lengths for the constant-time comparison, and the token's own
+    // length stays private.
+    const expected = await sha256(c.get("config").OURA_WEBHOOK_VERIFICATION_TOKEN);
+    if (token === undefined || !timingSafeEqual(await sha256(token), expected)) {
       throw new ApiError("UNAUTHORIZED", "verification token does not match");
     }
     return c.json({ challenge }, 200);
   });
 
-  app.openapi(ouraEventRoute, (c) => acceptVendorWebhook(c, ouraWebhookAdapter, c.get("config").OURA_CLIENT_SECRET));
-  app.openapi(whoopEventRoute, (c) => acceptVendorWebhook(c, whoopWebhookAdapter, c.get("config").WHOOP_CLIENT_SECRET));
+  for (const adapter of vendorAdapters()) {
+    const route = createRoute({
+      method: "post",
+      path: `/webhooks/${adapter.vendor}`,
+      summary: adapter.webhook.summary,
+      middleware: [webhookBodyLimit] as const,
+      responses: accepted,
+    });
+    app.openapi(route, (c) => acceptVendorWebhook(c, adapter.webhook, adapter.webhookSecret(c.get("config"))));
+  }
 }

@@ -2,10 +2,10 @@
 // Field names are the wire names of CONTRACT §4. Kept in lib, below the vendors that produce them and
 // the stores that write them (docs/architecture.md); workers/vendors/types.ts re-exports them.
 
-export type Source = "oura" | "whoop" | "apple_health" | "health_connect";
+// Sources and vendors are listed once, at the bottom (db/sources.ts).
+import type { Source, Vendor } from "../../db/sources";
 
-/** Vendors that push webhooks and are read through an OAuth API. */
-export type Vendor = "oura" | "whoop";
+export type { Source, Vendor };
 
 /** Sleep metrics of one session or one night. Durations in seconds, instants RFC 3339 UTC. */
 export interface SleepMetrics {

@@ -1,4 +1,5 @@
 // The contract's error catalogue and envelope: {"error": {"code", "message", "request_id"}}.
+import { z } from "@hono/zod-openapi";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 
@@ -37,6 +38,23 @@ export class ApiError extends HTTPException {
 export interface ErrorBody {
   error: { code: ErrorCode; message: string; request_id: string } & Record<string, unknown>;
 }
+
+/** The envelope as /openapi.json describes it (component `Error`). */
+export const errorEnvelopeSchema = z
+  .object({
+    error: z.object({
+      code: z.string().openapi({ example: "BAD_REQUEST" }),
+      message: z.string(),
+      request_id: z.string(),
+    }),
+  })
+  .openapi("Error");
+
+/** An error answer of a route's OpenAPI description: the envelope, with what the status means there. */
+export const errorResponse = (description: string) => ({
+  description,
+  content: { "application/json": { schema: errorEnvelopeSchema } },
+});
 
 export function errorBody(code: ErrorCode, message: string, requestId: string, details?: Record<string, unknown>): ErrorBody {
   return { error: { code, message, request_id: requestId, ...details } };

@@ -1,9 +1,10 @@
 // Queue message contracts. Producers build them with these types; consumers parse them with these
 // schemas (a queue message is outside input like any other).
 import { z } from "zod";
+import { VENDORS } from "../../db/sources";
 
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
-const vendor = z.enum(["oura", "whoop"]);
+const vendor = z.enum(VENDORS);
 
 /**
  * Raw webhook bodies ride along for the audit/replay record (webhook_events). Vendors send a few

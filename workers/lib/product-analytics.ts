@@ -4,7 +4,9 @@
 // its own client and is flushed from `waitUntil` (flushAt 1, flushInterval 0, then shutdown), so an
 // evicted isolate loses nothing and no request waits for PostHog.
 import { PostHog } from "posthog-node";
+import type { Vendor } from "../../db/sources";
 import type { Config } from "../env";
+import { bytesToHex } from "./encoding";
 import { createLogger } from "./logger";
 
 export type ProductEvent =
@@ -16,7 +18,7 @@ export type ProductEvent =
   | "first_readiness_score";
 
 /** Only these properties exist; values are vendor names and similar labels, never data. */
-export type ProductProperties = { vendor?: "oura" | "whoop" };
+export type ProductProperties = { vendor?: Vendor };
 
 export interface ProductAnalytics {
   capture(userId: string, event: ProductEvent, properties?: ProductProperties): void;
@@ -77,5 +79,5 @@ export async function distinctIdOf(idKey: string, userId: string): Promise<strin
     keys.set(idKey, key);
   }
   const mac = await crypto.subtle.sign("HMAC", await key, new TextEncoder().encode(userId));
-  return Array.from(new Uint8Array(mac), (b) => b.toString(16).padStart(2, "0")).join("");
+  return bytesToHex(new Uint8Array(mac));
 }

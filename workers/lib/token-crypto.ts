@@ -1,6 +1,8 @@
 // Vendor tokens at rest: AES-256-GCM (WebCrypto) under a key id, stored as "kid:iv:ciphertext"
 // (base64url parts). TOKEN_ENCRYPTION_KEYS lists "kid:base64key" entries, newest first: new writes use
 // the newest key, reads use whichever key id the value names, so keys rotate without downtime.
+import { base64url } from "jose";
+
 const keyCache = new Map<string, CryptoKey>();
 
 export interface KeyRing {
@@ -42,7 +44,7 @@ export async function encryptToken(ring: KeyRing, plaintext: string, aad: string
     key,
     new TextEncoder().encode(plaintext),
   );
-  return `${ring.current}:${bytesToBase64Url(iv)}:${bytesToBase64Url(new Uint8Array(sealed))}`;
+  return `${ring.current}:${base64url.encode(iv)}:${base64url.encode(new Uint8Array(sealed))}`;
 }
 
 export async function decryptToken(ring: KeyRing, stored: string, aad: string): Promise<string> {
@@ -51,9 +53,9 @@ export async function decryptToken(ring: KeyRing, stored: string, aad: string): 
   if (!material || !iv || !data) throw new Error("token ciphertext uses an unknown key id or is malformed");
   const key = await importKey(kid!, material);
   const opened = await crypto.subtle.decrypt(
-    { name: "AES-GCM", iv: base64UrlToBytes(iv), additionalData: new TextEncoder().encode(aad) },
+    { name: "AES-GCM", iv: fromBase64Url(iv), additionalData: new TextEncoder().encode(aad) },
     key,
-    base64UrlToBytes(data),
+    fromBase64Url(data),
   );
   return new TextDecoder().decode(opened);
 }
@@ -63,14 +65,14 @@ export function keyIdOf(stored: string): string {
   return stored.slice(0, stored.indexOf(":"));
 }
 
+/** jose decodes into a fresh ArrayBuffer, though its type only promises ArrayBufferLike. */
+const fromBase64Url = (text: string) => base64url.decode(text) as Uint8Array<ArrayBuffer>;
+
+/**
+ * Key material is plain base64 as operators generate it (`openssl rand -base64 32`); either alphabet
+ * is accepted. jose's decoder is strict base64url, so keys are read here; ciphertext parts use jose.
+ */
 function base64ToBytes(value: string): Uint8Array<ArrayBuffer> {
   const binary = atob(value.replace(/-/g, "+").replace(/_/g, "/"));
   return Uint8Array.from(binary, (c) => c.charCodeAt(0));
-}
-const base64UrlToBytes = base64ToBytes;
-
-function bytesToBase64Url(bytes: Uint8Array): string {
-  let binary = "";
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 }

@@ -3,15 +3,13 @@
 // insights consumer hands the object a child span of the message's trace (`requestRecompute`); the
 // object keeps the latest request's traceparent, and its alarm's recompute logs under it
 // (test/workers/observability-flow.test.ts follows one webhook through all of them).
+import { bytesToHex } from "./encoding";
+
 const TRACEPARENT = /^[0-9a-f]{2}-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}$/;
 const ALL_ZERO = /^0+$/;
 
-// Every request without a caller's trace starts one: a table lookup per byte, not a string format.
-const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, "0"));
 function randomHex(bytes: number): string {
-  let hex = "";
-  for (const b of crypto.getRandomValues(new Uint8Array(bytes))) hex += HEX[b];
-  return hex;
+  return bytesToHex(crypto.getRandomValues(new Uint8Array(bytes)));
 }
 
 /** The incoming `traceparent` when it is well formed, else the start of a new sampled trace. */

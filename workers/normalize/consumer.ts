@@ -7,6 +7,7 @@ import { createLogger, describeError } from "../lib/logger";
 import { ingestMessage, type IngestMessage } from "../lib/messages";
 import type { Metrics } from "../lib/metrics";
 import { consumeEach } from "../queues/consume";
+import { vendorApiBases } from "../vendors/registry";
 import { tracedVendorFetch } from "../vendors/traced-fetch";
 import type { FetchLike } from "../vendors/types";
 import { handleSyncRange, handleVendorEvent, type IngestContext } from "./handlers";
@@ -25,7 +26,7 @@ export async function consumeIngest(
   const handle = openDb(config);
   const log = createLogger({ queue: batch.queue });
   const users = new WeakMap<object, string>();
-  const apiBases = { oura: config.OURA_API_BASE, whoop: config.WHOOP_API_BASE };
+  const apiBases = vendorApiBases(config);
   const ctx: IngestContext = {
     db: handle.db,
     config,

@@ -8,6 +8,7 @@ import type { Logger } from "../lib/logger";
 import type { SyncRangeMessage, VendorEventMessage } from "../lib/messages";
 import { PermanentError } from "../queues/consume";
 import { grantedScopes } from "../vendors/activity";
+import { vendorAdapter, vendorApi } from "../vendors/registry";
 import type { FetchLike, Vendor } from "../vendors/types";
 import { budgetedFetch } from "./call-budget";
 import { connectionById, connectionOfVendorUser, markSynced } from "./connections";
@@ -34,15 +35,11 @@ export interface IngestContext {
   noteUser(message: object, userId: string): void;
 }
 
-function apiBase(config: Config, vendor: Vendor): string {
-  return vendor === "oura" ? config.OURA_API_BASE : config.WHOOP_API_BASE;
-}
-
-/** WHOOP limits the whole app, so its calls spend from the shared budget; Oura limits per token. */
+/** A vendor that limits the whole app (WHOOP) is called through the shared budget; per-token limits need none. */
 function vendorFetch(ctx: IngestContext, vendor: Vendor): FetchLike {
-  if (vendor !== "whoop") return ctx.fetchImpl;
-  const limits = { perMinute: ctx.config.WHOOP_CALLS_PER_MINUTE, perDay: ctx.config.WHOOP_CALLS_PER_DAY };
-  return budgetedFetch(ctx.db, vendor, `whoop:${ctx.config.WHOOP_CLIENT_ID}`, limits, ctx.fetchImpl);
+  const budget = vendorAdapter(vendor).callBudget?.(ctx.config);
+  if (!budget) return ctx.fetchImpl;
+  return budgetedFetch(ctx.db, vendor, budget.key, budget, ctx.fetchImpl);
 }
 
 /** Token, then fetch-and-write under the user's lock, then last_sync_at; returns the changed dates. */
@@ -59,8 +56,7 @@ async function withVendor(
   };
   return runAgainstVendor(() =>
     withAccessToken(ctx.db, ctx.config, connection, (accessToken) => {
-      const scopes = grantedScopes(connection.scopes);
-      const api = { baseUrl: apiBase(ctx.config, vendor), accessToken, fetchImpl: vendorFetch(ctx, vendor), scopes };
+      const api = { ...vendorApi(ctx.config, vendor, accessToken, vendorFetch(ctx, vendor)), scopes: grantedScopes(connection.scopes) };
       return inUserTransaction(ctx.db, connection.userId, vendor, async (tx) => {
         const dates = await work(tx, api);
         await alsoInTx?.(tx);

@@ -55,7 +55,7 @@ async function removeScores(tx: Tx, userId: string, ids: string[]): Promise<void
 /** The document as Oura has it now; null once deleted (said by the event, or a 404 when asked). */
 function currentDocument<S extends z.ZodType>(api: VendorApi, collection: OuraCollection<S>, event: VendorEventMessage): Promise<z.output<S> | null> {
   if (event.action === "delete") return Promise.resolve(null);
-  return unlessGone(() => fetchOuraDocument(collection, api.baseUrl, api.accessToken, event.object_id, api.fetchImpl));
+  return unlessGone(() => fetchOuraDocument(collection, api, event.object_id));
 }
 
 export async function applyOuraActivityEvent(tx: Tx, api: VendorApi, userId: string, event: VendorEventMessage): Promise<string[]> {
@@ -79,7 +79,7 @@ export async function applyOuraActivityEvent(tx: Tx, api: VendorApi, userId: str
  */
 export async function syncOuraActivity(tx: Tx, api: VendorApi, userId: string, range: { from: string; to: string; start: string; end: string }): Promise<void> {
   const scores = await listIfGranted(api, SCOPE[DAILY_SLEEP], () =>
-    listOuraDocuments(OURA_DAILY_SLEEP, api.baseUrl, api.accessToken, range.from, range.to, api.fetchImpl));
+    listOuraDocuments(OURA_DAILY_SLEEP, api, range.from, range.to));
   if (scores) {
     await storeScores(tx, userId, scores);
     const listed = new Set(scores.map((doc) => doc.id));
@@ -87,7 +87,7 @@ export async function syncOuraActivity(tx: Tx, api: VendorApi, userId: string, r
     await removeScores(tx, userId, [...stored.keys()].filter((id) => !listed.has(id)));
   }
   const docs = await listIfGranted(api, SCOPE[WORKOUT], () =>
-    listOuraDocuments(OURA_WORKOUT, api.baseUrl, api.accessToken, range.from, range.to, api.fetchImpl));
+    listOuraDocuments(OURA_WORKOUT, api, range.from, range.to));
   if (docs) {
     await storeWorkouts(tx, userId, "oura", docs, ouraWorkoutToCanonical);
     await removeUnlistedWorkouts(tx, userId, "oura", docs, range.start, range.end);

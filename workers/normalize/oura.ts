@@ -5,9 +5,8 @@
 import { addDays } from "../lib/calendar";
 import { VendorError } from "../vendors/http";
 import {
-  fetchOuraSleep, listOuraSleep, ouraNightsToCanonical, ouraSleepDate, ouraSleepSchema, ouraSleepToCanonical, type OuraSleep,
+  fetchOuraSleep, listOuraSleep, ouraNightsToCanonical, ouraSleepDate, ouraSleepSchema, type OuraSleep,
 } from "../vendors/oura";
-import { upsertSleepSessions } from "../lib/daily-rows";
 import { removeSleeps, uniqueDates, writeDay } from "./days";
 import {
   loadVendorDocuments, putVendorDocuments, sessionDates, sessionIdsBetween, type Tx,
@@ -17,22 +16,27 @@ import type { VendorNormalizer } from "./types";
 
 const SLEEP = "sleep";
 
-async function rebuildDay(tx: Tx, userId: string, date: string): Promise<void> {
-  const ids = await sessionIdsBetween(tx, userId, "oura", date, date);
-  const docs = (await loadVendorDocuments(tx, userId, "oura", SLEEP, ids))
+/**
+ * Writes a day from all of its documents: the ones stored before are read back, the ones just
+ * fetched (`fresh`) are used as parsed, without a round trip through vendor_records.
+ */
+async function rebuildDay(tx: Tx, userId: string, date: string, fresh: readonly OuraSleep[] = []): Promise<void> {
+  const freshIds = new Set(fresh.map((doc) => doc.id));
+  const ids = (await sessionIdsBetween(tx, userId, "oura", date, date)).filter((id) => !freshIds.has(id));
+  const stored = (await loadVendorDocuments(tx, userId, "oura", SLEEP, ids))
     .map((document) => ouraSleepSchema.safeParse(document))
-    .flatMap((parsed) => (parsed.success && ouraSleepDate(parsed.data) === date ? [parsed.data] : []));
+    .flatMap((parsed) => (parsed.success ? [parsed.data] : []));
+  const docs = [...stored, ...fresh].filter((doc) => ouraSleepDate(doc) === date);
   await writeDay(tx, userId, "oura", date, ouraNightsToCanonical(docs));
 }
 
 async function storeSleeps(tx: Tx, userId: string, docs: readonly OuraSleep[]): Promise<string[]> {
   const previous = await sessionDates(tx, userId, "oura", docs.map((doc) => doc.id));
-  // Only the fields the hub reads are kept (no 5-minute series): enough to rebuild any day.
+  // Only the fields the hub reads are kept (no 5-minute series): enough to rebuild any day later.
   await putVendorDocuments(tx, userId, "oura", SLEEP, docs.map((doc) => ({ id: doc.id, document: doc })));
-  // Provisional sessions put each document on its day; rebuildDay then settles which one is main.
-  await upsertSleepSessions(tx, userId, docs.map((doc) => ouraSleepToCanonical(doc, false).session));
+  // Each document's day is rebuilt (and so is the day it stood on before, if it moved).
   const dates = uniqueDates(docs.map(ouraSleepDate), previous.values());
-  for (const date of dates) await rebuildDay(tx, userId, date);
+  for (const date of dates) await rebuildDay(tx, userId, date, docs);
   return dates;
 }
 
@@ -44,7 +48,7 @@ export const ouraNormalizer: VendorNormalizer = {
     if (event.action === "delete") return removeSleeps(tx, userId, "oura", [event.object_id], rebuildDay);
     let doc: OuraSleep;
     try {
-      doc = await fetchOuraSleep(api.baseUrl, api.accessToken, event.object_id, api.fetchImpl);
+      doc = await fetchOuraSleep(api, event.object_id);
     } catch (error) {
       // Gone at the vendor by the time we asked: the latest state is "deleted".
       if (error instanceof VendorError && error.kind === "not_found") return removeSleeps(tx, userId, "oura", [event.object_id], rebuildDay);
@@ -57,7 +61,7 @@ export const ouraNormalizer: VendorNormalizer = {
     // Oura files a night under the day it ends and its range filter is known to miss edge days:
     // ask one day wider on each side.
     const [from, to] = [addDays(startDate, -1), addDays(endDate, 1)];
-    const docs = await listOuraSleep(api.baseUrl, api.accessToken, from, to, api.fetchImpl);
+    const docs = await listOuraSleep(api, from, to);
     const stored = await storeSleeps(tx, userId, docs);
     // Documents stored for the range that the vendor no longer lists were deleted there (a missed webhook).
     const listed = new Set(docs.map((doc) => doc.id));

@@ -1,16 +1,10 @@
 // What the normalize consumer needs from each vendor: which object types it maps, how one webhook
 // event and one date range become stored documents and canonical rows.
 import type { VendorEventMessage } from "../lib/messages";
-import type { FetchLike } from "../vendors/types";
+import type { VendorApi } from "../vendors/types";
 import type { Tx } from "./store";
 
-export interface VendorApi {
-  baseUrl: string;
-  accessToken: string;
-  fetchImpl: FetchLike;
-  /** Scopes the user granted; unset when the grant did not record them (then the hub's request is assumed). */
-  scopes?: ReadonlySet<string>;
-}
+export type { VendorApi };
 
 /** Whether the grant covers `scope`: documents outside it are not asked for (the vendor would refuse them). */
 export function grants(api: VendorApi, scope: string): boolean {

@@ -50,7 +50,7 @@ async function storeCycles(tx: Tx, userId: string, cycles: readonly WhoopCycle[]
 /** Reads one cycle (a recovery's) and stores its strain; a cycle WHOOP does not have is forgotten. */
 export async function refreshWhoopCycle(tx: Tx, api: VendorApi, userId: string, cycleId: number): Promise<void> {
   if (!grants(api, SCOPE[CYCLE])) return;
-  const cycle = await unlessGone(() => fetchWhoopCycle(api.baseUrl, api.accessToken, cycleId, api.fetchImpl));
+  const cycle = await unlessGone(() => fetchWhoopCycle(api, cycleId));
   if (cycle) return storeCycles(tx, userId, [cycle]);
   const id = String(cycleId);
   const dates = await storedCycleDates(tx, userId, [id]);
@@ -61,7 +61,7 @@ export async function refreshWhoopCycle(tx: Tx, api: VendorApi, userId: string, 
 /** `workout.updated` reads the workout (gone there: removed here); `workout.deleted` removes it. */
 export async function applyWhoopWorkoutEvent(tx: Tx, api: VendorApi, userId: string, id: string, deleted: boolean): Promise<string[]> {
   if (!grants(api, SCOPE[WORKOUT])) return [];
-  const workout = deleted ? null : await unlessGone(() => fetchWhoopWorkout(api.baseUrl, api.accessToken, id, api.fetchImpl));
+  const workout = deleted ? null : await unlessGone(() => fetchWhoopWorkout(api, id));
   await (workout ? storeWorkouts(tx, userId, "whoop", [workout], whoopWorkoutToCanonical) : removeWorkouts(tx, userId, "whoop", [id]));
   return [];
 }
@@ -73,10 +73,10 @@ export async function applyWhoopWorkoutEvent(tx: Tx, api: VendorApi, userId: str
  */
 export async function syncWhoopActivity(tx: Tx, api: VendorApi, userId: string, range: { from: string; to: string; start: string; end: string }): Promise<void> {
   const cycles = await listIfGranted(api, SCOPE[CYCLE], () =>
-    listWhoopCycles(api.baseUrl, api.accessToken, range.from, range.to, api.fetchImpl));
+    listWhoopCycles(api, range.from, range.to));
   if (cycles) await storeCycles(tx, userId, cycles);
   const workouts = await listIfGranted(api, SCOPE[WORKOUT], () =>
-    listWhoopWorkouts(api.baseUrl, api.accessToken, range.from, range.to, api.fetchImpl));
+    listWhoopWorkouts(api, range.from, range.to));
   if (workouts) {
     await storeWorkouts(tx, userId, "whoop", workouts, whoopWorkoutToCanonical);
     await removeUnlistedWorkouts(tx, userId, "whoop", workouts, range.start, range.end);

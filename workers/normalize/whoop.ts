@@ -4,11 +4,10 @@
 import { sql } from "drizzle-orm";
 import { vendorRecords } from "../../db/schema";
 import { addDays } from "../lib/calendar";
-import { upsertSleepSessions } from "../lib/daily-rows";
 import { VendorError } from "../vendors/http";
 import {
   fetchWhoopRecovery, fetchWhoopSleep, listWhoopRecovery, listWhoopSleep, whoopNightsToCanonical, whoopRecoverySchema,
-  whoopSleepDate, whoopSleepSchema, whoopSleepToCanonical, type WhoopRecovery, type WhoopSleep,
+  whoopSleepDate, whoopSleepSchema, type WhoopRecovery, type WhoopSleep,
 } from "../vendors/whoop";
 import { removeSleeps, uniqueDates, writeDay } from "./days";
 import {
@@ -28,12 +27,24 @@ function parsedAll<T>(documents: unknown[], schema: { safeParse(value: unknown):
   });
 }
 
-async function rebuildDay(tx: Tx, userId: string, date: string): Promise<void> {
-  const ids = await sessionIdsBetween(tx, userId, "whoop", date, date);
-  const sleeps = parsedAll(await loadVendorDocuments(tx, userId, "whoop", SLEEP, ids), whoopSleepSchema)
+/** Documents just fetched: a rebuilt day uses them as parsed instead of reading them back. */
+interface Fetched {
+  sleeps: readonly WhoopSleep[];
+  recoveries: readonly WhoopRecovery[];
+}
+const NOTHING_FETCHED: Fetched = { sleeps: [], recoveries: [] };
+
+/** Writes a day from all of its sleeps and their cycles' recoveries, stored before or just fetched. */
+async function rebuildDay(tx: Tx, userId: string, date: string, fetched: Fetched = NOTHING_FETCHED): Promise<void> {
+  const fetchedSleeps = new Set(fetched.sleeps.map((sleep) => sleep.id));
+  const ids = (await sessionIdsBetween(tx, userId, "whoop", date, date)).filter((id) => !fetchedSleeps.has(id));
+  const sleeps = [...parsedAll(await loadVendorDocuments(tx, userId, "whoop", SLEEP, ids), whoopSleepSchema), ...fetched.sleeps]
     .filter((sleep) => whoopSleepDate(sleep) === date);
-  const cycles = sleeps.map((sleep) => String(sleep.cycle_id));
-  const recoveries = parsedAll(await loadVendorDocuments(tx, userId, "whoop", RECOVERY, cycles), whoopRecoverySchema);
+  const cycles = new Set(sleeps.map((sleep) => String(sleep.cycle_id)));
+  const fetchedRecoveries = fetched.recoveries.filter((recovery) => cycles.has(String(recovery.cycle_id)));
+  const fetchedCycles = new Set(fetchedRecoveries.map((recovery) => String(recovery.cycle_id)));
+  const storedCycles = [...cycles].filter((cycle) => !fetchedCycles.has(cycle));
+  const recoveries = [...parsedAll(await loadVendorDocuments(tx, userId, "whoop", RECOVERY, storedCycles), whoopRecoverySchema), ...fetchedRecoveries];
   await writeDay(tx, userId, "whoop", date, whoopNightsToCanonical(sleeps, recoveries));
 }
 
@@ -42,10 +53,9 @@ async function store(tx: Tx, userId: string, sleeps: readonly WhoopSleep[], reco
   const previous = await sessionDates(tx, userId, "whoop", touched);
   await putVendorDocuments(tx, userId, "whoop", SLEEP, sleeps.map((sleep) => ({ id: sleep.id, document: sleep })));
   await putVendorDocuments(tx, userId, "whoop", RECOVERY, recoveries.map((r) => ({ id: String(r.cycle_id), document: r })));
-  // Provisional sessions put each sleep on its date; rebuildDay then settles which one is the night.
-  await upsertSleepSessions(tx, userId, sleeps.map((sleep) => whoopSleepToCanonical(sleep).session));
+  // Each sleep's date is rebuilt, and so is every date a touched sleep stood on before.
   const dates = uniqueDates(sleeps.map(whoopSleepDate), previous.values());
-  for (const date of dates) await rebuildDay(tx, userId, date);
+  for (const date of dates) await rebuildDay(tx, userId, date, { sleeps, recoveries });
   return dates;
 }
 
@@ -63,7 +73,7 @@ const notFound = (error: unknown) => error instanceof VendorError && error.kind 
 /** The sleep as WHOOP has it now, or null when it no longer exists. */
 async function currentSleep(api: VendorApi, id: string): Promise<WhoopSleep | null> {
   try {
-    return await fetchWhoopSleep(api.baseUrl, api.accessToken, id, api.fetchImpl);
+    return await fetchWhoopSleep(api, id);
   } catch (error) {
     if (notFound(error)) return null;
     throw error;
@@ -85,7 +95,7 @@ async function applyRecoveryEvent(tx: Tx, api: VendorApi, userId: string, sleepI
   await refreshWhoopCycle(tx, api, userId, sleep.cycle_id);
   let recovery: WhoopRecovery | null = null;
   try {
-    recovery = await fetchWhoopRecovery(api.baseUrl, api.accessToken, sleep.cycle_id, api.fetchImpl);
+    recovery = await fetchWhoopRecovery(api, sleep.cycle_id);
   } catch (error) {
     // No recovery (yet) for the cycle: WHOOP answers 404 until it is scored.
     if (!notFound(error)) throw error;
@@ -113,8 +123,8 @@ export const whoopNormalizer: VendorNormalizer = {
     // date it ends on: two days of margin on each side cover every sleep dated in the range.
     const from = `${addDays(startDate, -2)}T00:00:00.000Z`;
     const to = `${addDays(endDate, 2)}T00:00:00.000Z`;
-    const sleeps = await listWhoopSleep(api.baseUrl, api.accessToken, from, to, api.fetchImpl);
-    const recoveries = await listWhoopRecovery(api.baseUrl, api.accessToken, from, to, api.fetchImpl);
+    const sleeps = await listWhoopSleep(api, from, to);
+    const recoveries = await listWhoopRecovery(api, from, to);
     const stored = await store(tx, userId, sleeps, recoveries);
     // Sleeps stored for the range that WHOOP no longer lists were deleted there (a missed webhook).
     const listed = new Set(sleeps.map((sleep) => sleep.id));

@@ -1,4 +1,5 @@
 // HMAC-SHA256 webhook signatures over "timestamp + raw body", shared by the Oura and WHOOP adapters.
+import { bytesToHex, hexToBytes, timingSafeEqual } from "../lib/encoding";
 import type { SignatureCheck, WebhookSignatureInput } from "./types";
 
 const encoder = new TextEncoder();
@@ -17,7 +18,7 @@ export async function hmacSha256(secret: string, message: string): Promise<Uint8
 }
 
 export function encodeSignature(bytes: Uint8Array, encoding: SignatureEncoding): string {
-  if (encoding === "hex") return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  if (encoding === "hex") return bytesToHex(bytes);
   return btoa(String.fromCharCode(...bytes));
 }
 
@@ -25,22 +26,13 @@ function decodeSignature(text: string, encoding: SignatureEncoding): Uint8Array 
   const trimmed = text.trim();
   if (encoding === "hex") {
     // Decoding to bytes makes the comparison case-insensitive without a second string pass.
-    if (!/^(?:[0-9a-fA-F]{2})+$/.test(trimmed)) return null;
-    return Uint8Array.from(trimmed.match(/../g) ?? [], (pair) => parseInt(pair, 16));
+    return trimmed === "" ? null : hexToBytes(trimmed);
   }
   try {
     return Uint8Array.from(atob(trimmed), (ch) => ch.charCodeAt(0));
   } catch {
     return null;
   }
-}
-
-/** Compares in time that depends only on the length, so a forger learns nothing from timing. */
-export function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
-  let diff = a.length ^ b.length;
-  const length = Math.max(a.length, b.length);
-  for (let i = 0; i < length; i++) diff |= (a[i] ?? 0) ^ (b[i] ?? 0);
-  return diff === 0;
 }
 
 interface HmacWebhookRules {
@@ -62,7 +54,8 @@ export async function verifyHmacWebhook(
   if (received === null) return { ok: false, reason: "bad_signature" };
   // The header is signed exactly as sent, so a reformatted timestamp would not verify.
   const expected = await hmacSha256(input.secret, timestampHeader + input.rawBody);
-  return constantTimeEqual(received, expected) ? { ok: true } : { ok: false, reason: "bad_signature" };
+  // A MAC's length is public: only the bytes need a constant-time comparison.
+  return timingSafeEqual(received, expected) ? { ok: true } : { ok: false, reason: "bad_signature" };
 }
 
 export function parseEpochNumber(header: string): number | null {

@@ -1,6 +1,6 @@
 // Vendor API calls: bearer GET, JSON validated with zod, failures sorted into what the caller does next.
 import type { z } from "zod";
-import type { FetchLike, Vendor } from "./types";
+import type { Vendor, VendorApi } from "./types";
 
 /**
  * - `retryable`: 429, 5xx, network failure or timeout: try again later (`retryAfterSeconds` when the
@@ -89,19 +89,23 @@ export interface VendorGet<S extends z.ZodType> {
   vendor: Vendor;
   /** Short label for messages, e.g. "sleep document"; never ids of people or values. */
   resource: string;
-  url: string;
-  accessToken: string;
+  /** Below the API base, e.g. `/v2/usercollection/sleep/{id}`. */
+  path: string;
+  query?: Record<string, string | undefined>;
   schema: S;
-  fetchImpl: FetchLike;
+  /** What a 403 means: a revoked grant or a missing scope (the default), or Oura's lapsed membership. */
+  forbidden?: "auth" | "membership_lapsed";
 }
 
-export async function vendorGetJson<S extends z.ZodType>(request: VendorGet<S>): Promise<z.output<S>> {
-  const { vendor, resource, fetchImpl } = request;
+export async function vendorGetJson<S extends z.ZodType>(api: VendorApi, request: VendorGet<S>): Promise<z.output<S>> {
+  const { vendor, resource } = request;
+  // Called unbound: workerd's own fetch refuses to run as a method of another object (api.fetchImpl()).
+  const { fetchImpl } = api;
   let response: Response;
   try {
-    response = await fetchImpl(request.url, {
+    response = await fetchImpl(joinUrl(api.baseUrl, request.path, request.query), {
       method: "GET",
-      headers: { authorization: `Bearer ${request.accessToken}`, accept: "application/json" },
+      headers: { authorization: `Bearer ${api.accessToken}`, accept: "application/json" },
       signal: AbortSignal.timeout(VENDOR_REQUEST_TIMEOUT_MS),
     });
   } catch (error) {
@@ -111,7 +115,7 @@ export async function vendorGetJson<S extends z.ZodType>(request: VendorGet<S>):
   }
   if (!response.ok) {
     await response.body?.cancel();
-    if (vendor === "oura" && response.status === 403) {
+    if (request.forbidden === "membership_lapsed" && response.status === 403) {
       throw new VendorError("membership_lapsed", `${vendor} ${resource}: HTTP 403 (membership lapsed)`, vendor, 403);
     }
     throw classifyStatus(vendor, resource, response, Date.now());

@@ -3,8 +3,9 @@
 import { z } from "zod";
 import { toUtcIso } from "../lib/calendar";
 import type { SleepScoreDay, Workout } from "./activity";
-import { collectPages, joinUrl, vendorGetJson } from "./http";
-import type { FetchLike } from "./types";
+import { collectPages } from "./http";
+import { ouraGet } from "./oura";
+import type { VendorApi } from "./types";
 
 const nullable = <T extends z.ZodType>(schema: T) => schema.nullish().transform((v) => v ?? null);
 
@@ -60,33 +61,16 @@ export interface OuraCollection<S extends z.ZodType> {
 export const OURA_DAILY_SLEEP = { dataType: "daily_sleep", schema: ouraDailySleepSchema } as const satisfies OuraCollection<typeof ouraDailySleepSchema>;
 export const OURA_WORKOUT = { dataType: "workout", schema: ouraWorkoutSchema } as const satisfies OuraCollection<typeof ouraWorkoutSchema>;
 
-export function fetchOuraDocument<S extends z.ZodType>(
-  collection: OuraCollection<S>, baseUrl: string, accessToken: string, id: string, fetchImpl: FetchLike = fetch,
-): Promise<z.output<S>> {
-  return vendorGetJson({
-    vendor: "oura",
-    resource: `${collection.dataType} document`,
-    url: joinUrl(baseUrl, `/v2/usercollection/${collection.dataType}/${encodeURIComponent(id)}`),
-    accessToken,
-    schema: collection.schema,
-    fetchImpl,
-  });
+export function fetchOuraDocument<S extends z.ZodType>(collection: OuraCollection<S>, api: VendorApi, id: string): Promise<z.output<S>> {
+  return ouraGet(api, `${collection.dataType} document`, `/v2/usercollection/${collection.dataType}/${encodeURIComponent(id)}`, collection.schema);
 }
 
 /** Every document whose `day` lies in the range, following `next_token` to the last page. */
-export function listOuraDocuments<S extends z.ZodType>(
-  collection: OuraCollection<S>, baseUrl: string, accessToken: string, startDate: string, endDate: string, fetchImpl: FetchLike = fetch,
-): Promise<z.output<S>[]> {
+export function listOuraDocuments<S extends z.ZodType>(collection: OuraCollection<S>, api: VendorApi, startDate: string, endDate: string): Promise<z.output<S>[]> {
   const resource = `${collection.dataType} list`;
   return collectPages("oura", resource, async (nextToken) => {
-    const page = await vendorGetJson({
-      vendor: "oura",
-      resource,
-      url: joinUrl(baseUrl, `/v2/usercollection/${collection.dataType}`, { start_date: startDate, end_date: endDate, next_token: nextToken }),
-      accessToken,
-      schema: pageOf(collection.schema),
-      fetchImpl,
-    });
+    const query = { start_date: startDate, end_date: endDate, next_token: nextToken };
+    const page = await ouraGet(api, resource, `/v2/usercollection/${collection.dataType}`, pageOf(collection.schema), query);
     return { items: page.data as z.output<S>[], nextToken: page.next_token };
   });
 }

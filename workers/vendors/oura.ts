@@ -5,7 +5,6 @@ import { encodeSignature, hmacSha256, parseEpochNumber, verifyHmacWebhook } from
 import { collectPages, joinUrl, vendorGetJson } from "./http";
 import type {
   CanonicalNights,
-  FetchLike,
   HrvDay,
   Parsed,
   SignalDay,
@@ -13,6 +12,8 @@ import type {
   SleepDay,
   SleepMetrics,
   SleepSession,
+  VendorAdapter,
+  VendorApi,
   VendorEvent,
   WebhookAdapter,
   WebhookSignatureInput,
@@ -71,10 +72,46 @@ export function parseOuraEvent(json: unknown): Parsed<VendorEvent> {
 
 export const ouraWebhookAdapter: WebhookAdapter = {
   vendor: "oura",
+  summary: "Oura event notification {event_type, data_type, object_id, event_time, user_id}, signed with x-oura-signature",
   signatureHeader: "x-oura-signature",
   timestampHeader: "x-oura-timestamp",
   verifySignature: verifyOuraSignature,
   parseEvent: (json) => parseOuraEvent(json),
+};
+
+// ---- Registry entry (workers/vendors/registry.ts) ----------------------------------------------
+
+export const DEFAULT_OURA_REVOKE_URL = "https://api.ouraring.com/oauth/revoke";
+
+/** The Worker settings this adapter reads (validated in workers/env.ts). */
+interface OuraSettings {
+  OURA_CLIENT_ID: string;
+  OURA_CLIENT_SECRET: string;
+  OURA_API_BASE: string;
+  OURA_AUTHORIZE_URL: string;
+  OURA_TOKEN_URL: string;
+  OURA_REVOKE_URL?: string | undefined;
+}
+
+export const ouraAdapter: VendorAdapter<OuraSettings> = {
+  vendor: "oura",
+  webhook: ouraWebhookAdapter,
+  webhookSecret: (config) => config.OURA_CLIENT_SECRET,
+  apiBase: (config) => config.OURA_API_BASE,
+  oauth: {
+    app: (config) => ({
+      clientId: config.OURA_CLIENT_ID, clientSecret: config.OURA_CLIENT_SECRET,
+      authorizeUrl: config.OURA_AUTHORIZE_URL, tokenUrl: config.OURA_TOKEN_URL,
+    }),
+    scopes: "personal daily heartrate session workout",
+    refreshParams: {},
+  },
+  accountId: async (api) => (await fetchOuraPersonalInfo(api)).id,
+  // Oura's revoke endpoint takes the access token in the query.
+  revocation: (config, accessToken) => ({
+    url: joinUrl(config.OURA_REVOKE_URL ?? DEFAULT_OURA_REVOKE_URL, "", { access_token: accessToken }),
+    init: { method: "GET" },
+  }),
 };
 
 // ---- Documents ---------------------------------------------------------------------------------
@@ -246,58 +283,24 @@ export function ouraNightsToCanonical(docs: readonly OuraSleep[]): CanonicalNigh
 
 // ---- API reads ---------------------------------------------------------------------------------
 
-export function fetchOuraSleep(
-  baseUrl: string,
-  accessToken: string,
-  id: string,
-  fetchImpl: FetchLike = fetch,
-): Promise<OuraSleep> {
-  return vendorGetJson({
-    vendor: "oura",
-    resource: "sleep document",
-    url: joinUrl(baseUrl, `/v2/usercollection/sleep/${encodeURIComponent(id)}`),
-    accessToken,
-    schema: ouraSleepSchema,
-    fetchImpl,
-  });
+/** Oura answers 403 on data endpoints when the user's membership has lapsed, not only for a missing scope. */
+export function ouraGet<S extends z.ZodType>(api: VendorApi, resource: string, path: string, schema: S, query?: Record<string, string | undefined>) {
+  return vendorGetJson(api, { vendor: "oura", resource, path, query, schema, forbidden: "membership_lapsed" });
+}
+
+export function fetchOuraSleep(api: VendorApi, id: string): Promise<OuraSleep> {
+  return ouraGet(api, "sleep document", `/v2/usercollection/sleep/${encodeURIComponent(id)}`, ouraSleepSchema);
 }
 
 /** Every sleep document whose `day` lies in the range, following `next_token` to the last page. */
-export function listOuraSleep(
-  baseUrl: string,
-  accessToken: string,
-  startDate: string,
-  endDate: string,
-  fetchImpl: FetchLike = fetch,
-): Promise<OuraSleep[]> {
+export function listOuraSleep(api: VendorApi, startDate: string, endDate: string): Promise<OuraSleep[]> {
   return collectPages("oura", "sleep list", async (nextToken) => {
-    const page = await vendorGetJson({
-      vendor: "oura",
-      resource: "sleep list",
-      url: joinUrl(baseUrl, "/v2/usercollection/sleep", {
-        start_date: startDate,
-        end_date: endDate,
-        next_token: nextToken,
-      }),
-      accessToken,
-      schema: ouraSleepPageSchema,
-      fetchImpl,
-    });
+    const query = { start_date: startDate, end_date: endDate, next_token: nextToken };
+    const page = await ouraGet(api, "sleep list", "/v2/usercollection/sleep", ouraSleepPageSchema, query);
     return { items: page.data, nextToken: page.next_token };
   });
 }
 
-export function fetchOuraPersonalInfo(
-  baseUrl: string,
-  accessToken: string,
-  fetchImpl: FetchLike = fetch,
-): Promise<OuraPersonalInfo> {
-  return vendorGetJson({
-    vendor: "oura",
-    resource: "personal info",
-    url: joinUrl(baseUrl, "/v2/usercollection/personal_info"),
-    accessToken,
-    schema: ouraPersonalInfoSchema,
-    fetchImpl,
-  });
+export function fetchOuraPersonalInfo(api: VendorApi): Promise<OuraPersonalInfo> {
+  return ouraGet(api, "personal info", "/v2/usercollection/personal_info", ouraPersonalInfoSchema);
 }

@@ -1,5 +1,6 @@
 // Phone uploads (Apple Health, Health Connect): the `POST /v1/me/samples` body and daily aggregation.
 import { z } from "zod";
+import { PHONE_SOURCES } from "../../db/sources";
 import { appleHealth } from "./apple-health";
 import { acceptedInstants, instantOutOfRange } from "../lib/accepted-times";
 import { addDays, localDate, toUtcIso } from "../lib/calendar";
@@ -66,7 +67,6 @@ const PHONE_PROFILES: Record<PhoneSource, PhoneSourceProfile> = {
   apple_health: appleHealth,
   health_connect: healthConnect,
 };
-const PHONE_SOURCES = ["apple_health", "health_connect"] as const satisfies readonly PhoneSource[];
 
 /** The batch envelope; samples are checked one by one so the first bad index can be reported. */
 const phoneBatchEnvelope = z.object({

@@ -6,8 +6,9 @@ import type { HrvDay, SignalDay, SleepDay, SleepSession, Vendor } from "../lib/c
 export type { HrvDay, SignalDay, SleepDay, SleepMetrics, SleepSession, Source, Vendor } from "../lib/canonical-rows";
 export { isShortNight, SHORT_NIGHT_S } from "../lib/canonical-rows";
 
-/** Phone platforms whose apps upload samples to `POST /v1/me/samples`. */
-export type PhoneSource = "apple_health" | "health_connect";
+// Phone platforms' apps upload samples to `POST /v1/me/samples`; the lists are in db/sources.ts.
+import type { PhoneSource } from "../../db/sources";
+export type { PhoneSource };
 
 /**
  * What the hub expects from one phone platform. Each reports a single HRV measure, and an upload
@@ -62,10 +63,12 @@ export type Parsed<T> = { ok: true; value: T } | { ok: false; error: ZodError };
 
 /**
  * What the webhook route needs from a vendor: where the signature lives, how to check it and how
- * to read the body. Adding a webhook vendor is adding one of these.
+ * to read the body.
  */
 export interface WebhookAdapter {
   vendor: Vendor;
+  /** One line for /openapi.json: the body and the signature header. */
+  summary: string;
   signatureHeader: string;
   timestampHeader: string;
   verifySignature(input: WebhookSignatureInput): Promise<SignatureCheck>;
@@ -74,3 +77,48 @@ export interface WebhookAdapter {
 
 /** Something that behaves like `fetch` for the vendor API calls; tests pass a small function. */
 export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
+
+/** One user's door to one vendor's API: where it is, the user's token, and how to call it. */
+export interface VendorApi {
+  baseUrl: string;
+  accessToken: string;
+  fetchImpl: FetchLike;
+  /** Scopes the user granted; unset when the grant did not record them (then the hub's request is assumed). */
+  scopes?: ReadonlySet<string>;
+}
+
+/** One vendor app's OAuth client. */
+export interface VendorOAuthApp {
+  clientId: string;
+  clientSecret: string;
+  authorizeUrl: string;
+  tokenUrl: string;
+}
+
+/**
+ * Everything about a vendor that differs from the others, one object per vendor (workers/vendors/
+ * registry.ts lists them); callers look a vendor up instead of branching on its name. `C` is the part
+ * of the Worker config (workers/env.ts) the adapter reads, so an adapter file needs nothing above it.
+ * The API reads and the mapping to canonical rows are exported by the same file, for the vendor's
+ * normalizer (workers/normalize/<vendor>.ts).
+ */
+export interface VendorAdapter<C> {
+  readonly vendor: Vendor;
+  readonly webhook: WebhookAdapter;
+  /** The secret that signs the vendor's webhooks. */
+  readonly webhookSecret: (config: C) => string;
+  readonly apiBase: (config: C) => string;
+  readonly oauth: {
+    readonly app: (config: C) => VendorOAuthApp;
+    /** What the consent page asks for. */
+    readonly scopes: string;
+    /** Extra form fields of a refresh grant. */
+    readonly refreshParams: Readonly<Record<string, string>>;
+  };
+  /** The vendor's id of the account a token belongs to. */
+  readonly accountId: (api: VendorApi) => Promise<string>;
+  /** The request that ends a grant at the vendor. */
+  readonly revocation: (config: C, accessToken: string) => { url: string; init: RequestInit };
+  /** A budget shared by the whole app, for a vendor that limits the app rather than each token. */
+  readonly callBudget?: (config: C) => { key: string; perMinute: number; perDay: number };
+}

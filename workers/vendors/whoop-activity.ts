@@ -3,9 +3,8 @@
 import { z } from "zod";
 import { dateAtOffset, isUtcOffset, toUtcIso } from "../lib/calendar";
 import { kilojoulesToKcal, type StrainDay, type Workout } from "./activity";
-import { joinUrl, vendorGetJson } from "./http";
-import type { FetchLike } from "./types";
-import { collectionOf, listWhoop } from "./whoop";
+import type { VendorApi } from "./types";
+import { collectionOf, listWhoop, whoopGet } from "./whoop";
 
 const scoreState = z.enum(["SCORED", "PENDING_SCORE", "UNSCORABLE"]);
 const offset = z.string().refine(isUtcOffset, "expected +hh:mm, -hh:mm or Z");
@@ -91,25 +90,19 @@ export function whoopWorkoutToCanonical(workout: WhoopWorkout): Workout {
 
 // ---- API reads ---------------------------------------------------------------------------------
 
-export function fetchWhoopCycle(baseUrl: string, accessToken: string, cycleId: number, fetchImpl: FetchLike = fetch): Promise<WhoopCycle> {
-  return vendorGetJson({
-    vendor: "whoop", resource: "cycle", url: joinUrl(baseUrl, `/v2/cycle/${encodeURIComponent(String(cycleId))}`),
-    accessToken, schema: whoopCycleSchema, fetchImpl,
-  });
+export function fetchWhoopCycle(api: VendorApi, cycleId: number): Promise<WhoopCycle> {
+  return whoopGet(api, "cycle", `/v2/cycle/${encodeURIComponent(String(cycleId))}`, whoopCycleSchema);
 }
 
-export function fetchWhoopWorkout(baseUrl: string, accessToken: string, id: string, fetchImpl: FetchLike = fetch): Promise<WhoopWorkout> {
-  return vendorGetJson({
-    vendor: "whoop", resource: "workout", url: joinUrl(baseUrl, `/v2/activity/workout/${encodeURIComponent(id)}`),
-    accessToken, schema: whoopWorkoutSchema, fetchImpl,
-  });
+export function fetchWhoopWorkout(api: VendorApi, id: string): Promise<WhoopWorkout> {
+  return whoopGet(api, "workout", `/v2/activity/workout/${encodeURIComponent(id)}`, whoopWorkoutSchema);
 }
 
 /** `start`/`end` are RFC 3339 instants, matched by WHOOP against each record's start. */
-export function listWhoopCycles(baseUrl: string, accessToken: string, start: string, end: string, fetchImpl: FetchLike = fetch): Promise<WhoopCycle[]> {
-  return listWhoop(baseUrl, accessToken, "/v2/cycle", "cycle list", collectionOf(whoopCycleSchema), start, end, fetchImpl);
+export function listWhoopCycles(api: VendorApi, start: string, end: string): Promise<WhoopCycle[]> {
+  return listWhoop(api, "/v2/cycle", "cycle list", collectionOf(whoopCycleSchema), start, end);
 }
 
-export function listWhoopWorkouts(baseUrl: string, accessToken: string, start: string, end: string, fetchImpl: FetchLike = fetch): Promise<WhoopWorkout[]> {
-  return listWhoop(baseUrl, accessToken, "/v2/activity/workout", "workout list", collectionOf(whoopWorkoutSchema), start, end, fetchImpl);
+export function listWhoopWorkouts(api: VendorApi, start: string, end: string): Promise<WhoopWorkout[]> {
+  return listWhoop(api, "/v2/activity/workout", "workout list", collectionOf(whoopWorkoutSchema), start, end);
 }

@@ -5,7 +5,6 @@ import { encodeSignature, hmacSha256, parseEpochNumber, verifyHmacWebhook } from
 import { collectPages, joinUrl, vendorGetJson } from "./http";
 import type {
   CanonicalNights,
-  FetchLike,
   HrvDay,
   Parsed,
   SignalDay,
@@ -13,6 +12,8 @@ import type {
   SleepDay,
   SleepMetrics,
   SleepSession,
+  VendorAdapter,
+  VendorApi,
   VendorEvent,
   WebhookAdapter,
   WebhookSignatureInput,
@@ -69,10 +70,47 @@ export function parseWhoopEvent(json: unknown, receivedAtMs: number = Date.now()
 
 export const whoopWebhookAdapter: WebhookAdapter = {
   vendor: "whoop",
+  summary: "WHOOP event notification {user_id, id, type, trace_id}, signed with X-WHOOP-Signature",
   signatureHeader: "x-whoop-signature",
   timestampHeader: "x-whoop-signature-timestamp",
   verifySignature: verifyWhoopSignature,
   parseEvent: parseWhoopEvent,
+};
+
+// ---- Registry entry (workers/vendors/registry.ts) ----------------------------------------------
+
+/** The Worker settings this adapter reads (validated in workers/env.ts). */
+interface WhoopSettings {
+  WHOOP_CLIENT_ID: string;
+  WHOOP_CLIENT_SECRET: string;
+  WHOOP_API_BASE: string;
+  WHOOP_AUTHORIZE_URL: string;
+  WHOOP_TOKEN_URL: string;
+  WHOOP_CALLS_PER_MINUTE: number;
+  WHOOP_CALLS_PER_DAY: number;
+}
+
+export const whoopAdapter: VendorAdapter<WhoopSettings> = {
+  vendor: "whoop",
+  webhook: whoopWebhookAdapter,
+  webhookSecret: (config) => config.WHOOP_CLIENT_SECRET,
+  apiBase: (config) => config.WHOOP_API_BASE,
+  oauth: {
+    app: (config) => ({
+      clientId: config.WHOOP_CLIENT_ID, clientSecret: config.WHOOP_CLIENT_SECRET,
+      authorizeUrl: config.WHOOP_AUTHORIZE_URL, tokenUrl: config.WHOOP_TOKEN_URL,
+    }),
+    scopes: "read:recovery read:cycles read:sleep read:workout read:profile offline",
+    // WHOOP's refresh example sends scope=offline: without it no new refresh token comes back.
+    refreshParams: { scope: "offline" },
+  },
+  accountId: async (api) => String((await fetchWhoopProfile(api)).user_id),
+  revocation: (config, accessToken) => ({
+    url: joinUrl(config.WHOOP_API_BASE, "/v2/user/access"),
+    init: { method: "DELETE", headers: { authorization: `Bearer ${accessToken}` } },
+  }),
+  // WHOOP limits the whole application (docs/adr/0007): every isolate spends from one budget per app.
+  callBudget: (config) => ({ key: `whoop:${config.WHOOP_CLIENT_ID}`, perMinute: config.WHOOP_CALLS_PER_MINUTE, perDay: config.WHOOP_CALLS_PER_DAY }),
 };
 
 // ---- Documents ---------------------------------------------------------------------------------
@@ -276,93 +314,41 @@ export function whoopNightsToCanonical(
 
 const PAGE_LIMIT = "25"; // WHOOP's maximum page size
 
-export function fetchWhoopSleep(
-  baseUrl: string,
-  accessToken: string,
-  id: string,
-  fetchImpl: FetchLike = fetch,
-): Promise<WhoopSleep> {
-  return vendorGetJson({
-    vendor: "whoop",
-    resource: "sleep",
-    url: joinUrl(baseUrl, `/v2/activity/sleep/${encodeURIComponent(id)}`),
-    accessToken,
-    schema: whoopSleepSchema,
-    fetchImpl,
-  });
+export function whoopGet<S extends z.ZodType>(api: VendorApi, resource: string, path: string, schema: S, query?: Record<string, string | undefined>) {
+  return vendorGetJson(api, { vendor: "whoop", resource, path, query, schema });
 }
 
-export function fetchWhoopRecovery(
-  baseUrl: string,
-  accessToken: string,
-  cycleId: number,
-  fetchImpl: FetchLike = fetch,
-): Promise<WhoopRecovery> {
-  return vendorGetJson({
-    vendor: "whoop",
-    resource: "recovery",
-    url: joinUrl(baseUrl, `/v2/cycle/${encodeURIComponent(String(cycleId))}/recovery`),
-    accessToken,
-    schema: whoopRecoverySchema,
-    fetchImpl,
-  });
+export function fetchWhoopSleep(api: VendorApi, id: string): Promise<WhoopSleep> {
+  return whoopGet(api, "sleep", `/v2/activity/sleep/${encodeURIComponent(id)}`, whoopSleepSchema);
+}
+
+export function fetchWhoopRecovery(api: VendorApi, cycleId: number): Promise<WhoopRecovery> {
+  return whoopGet(api, "recovery", `/v2/cycle/${encodeURIComponent(String(cycleId))}/recovery`, whoopRecoverySchema);
 }
 
 /** `start`/`end` are RFC 3339 instants; WHOOP pages with `nextToken` in the query, `next_token` in the body. */
-export function listWhoopSleep(
-  baseUrl: string,
-  accessToken: string,
-  start: string,
-  end: string,
-  fetchImpl: FetchLike = fetch,
-): Promise<WhoopSleep[]> {
-  return listWhoop(baseUrl, accessToken, "/v2/activity/sleep", "sleep list", whoopSleepCollectionSchema, start, end, fetchImpl);
+export function listWhoopSleep(api: VendorApi, start: string, end: string): Promise<WhoopSleep[]> {
+  return listWhoop(api, "/v2/activity/sleep", "sleep list", whoopSleepCollectionSchema, start, end);
 }
 
-export function listWhoopRecovery(
-  baseUrl: string,
-  accessToken: string,
-  start: string,
-  end: string,
-  fetchImpl: FetchLike = fetch,
-): Promise<WhoopRecovery[]> {
-  return listWhoop(baseUrl, accessToken, "/v2/recovery", "recovery list", whoopRecoveryCollectionSchema, start, end, fetchImpl);
+export function listWhoopRecovery(api: VendorApi, start: string, end: string): Promise<WhoopRecovery[]> {
+  return listWhoop(api, "/v2/recovery", "recovery list", whoopRecoveryCollectionSchema, start, end);
 }
 
 export function listWhoop<T>(
-  baseUrl: string,
-  accessToken: string,
+  api: VendorApi,
   path: string,
   resource: string,
   schema: z.ZodType<{ records: T[]; next_token?: string | null | undefined }>,
   start: string,
   end: string,
-  fetchImpl: FetchLike,
 ): Promise<T[]> {
   return collectPages("whoop", resource, async (nextToken) => {
-    const page = await vendorGetJson({
-      vendor: "whoop",
-      resource,
-      url: joinUrl(baseUrl, path, { start, end, limit: PAGE_LIMIT, nextToken }),
-      accessToken,
-      schema,
-      fetchImpl,
-    });
+    const page = await whoopGet(api, resource, path, schema, { start, end, limit: PAGE_LIMIT, nextToken });
     return { items: page.records, nextToken: page.next_token };
   });
 }
 
-export function fetchWhoopProfile(
-  baseUrl: string,
-  accessToken: string,
-  fetchImpl: FetchLike = fetch,
-): Promise<WhoopProfile> {
-  return vendorGetJson({
-    vendor: "whoop",
-    resource: "profile",
-    url: joinUrl(baseUrl, "/v2/user/profile/basic"),
-    accessToken,
-    schema: whoopProfileSchema,
-    fetchImpl,
-  });
+export function fetchWhoopProfile(api: VendorApi): Promise<WhoopProfile> {
+  return whoopGet(api, "profile", "/v2/user/profile/basic", whoopProfileSchema);
 }
