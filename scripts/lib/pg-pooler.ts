@@ -31,7 +31,7 @@ const CANCEL_REQUEST = 80877102;
 
 /** Splits a stream of typed protocol messages (type byte + int32 length) into whole messages. */
 class MessageReader {
-  private buffered = Buffer.alloc(0);
+  private buffered: Buffer = Buffer.alloc(0);
   push(chunk: Buffer): Buffer[] {
     this.buffered = this.buffered.length ? Buffer.concat([this.buffered, chunk]) : chunk;
     const messages: Buffer[] = [];
