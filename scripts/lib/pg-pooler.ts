@@ -211,9 +211,17 @@ export function startPgPooler(options: PoolerOptions): Promise<PgPooler> {
       client.end(errorResponse("28P01", "password authentication failed"));
       return;
     }
+    // A client may give up while it waits for a backend (its own connect timeout): the backend it is
+    // then lent goes straight back, or every backend would end up lent to clients long gone.
+    let gone = false;
+    client.once("close", () => (gone = true));
     let backend: Backend;
     try {
       backend = await acquire(startup);
+      if (gone) {
+        void release(backend, true);
+        return;
+      }
     } catch (error) {
       client.end(errorResponse("08006", `pooler: ${(error as Error).message}`));
       return;

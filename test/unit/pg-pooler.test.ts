@@ -82,6 +82,23 @@ describe("session pooler (Neon's pooled endpoint, locally)", () => {
     expect(pooler.stats().backendsOpened).toBe(2);
   });
 
+  it("takes a backend back when the client waiting for it has left", async () => {
+    const { pooler, url } = await pooled(1);
+    const holder = nodePool(url, proxy.address, 1);
+    pools.push(holder);
+    const held = await holder.connect();
+    // A second session gives up while it waits (its connect timeout), a third then still gets the backend.
+    const impatient = nodePool(url, proxy.address, 1);
+    pools.push(impatient);
+    (impatient as unknown as { options: { connectionTimeoutMillis: number } }).options.connectionTimeoutMillis = 100;
+    await expect(impatient.query("SELECT 1")).rejects.toThrow();
+    held.release();
+    await holder.end();
+    const answer = await session(url, async (pool) => (await pool.query<{ one: number }>("SELECT 1 AS one")).rows[0]!.one);
+    expect(answer).toBe(1);
+    await expect.poll(() => pooler.stats()).toMatchObject({ backendsOpened: 1, busy: 0, idle: 1 });
+  });
+
   it("makes sessions beyond its backends wait for one instead of failing", async () => {
     const { pooler, url } = await pooled(1);
     const pids = await Promise.all(
