@@ -115,20 +115,15 @@ async function main(): Promise<void> {
       const route = args.route === "webhook" ? WEBHOOK_PATH : "/v1/me/readiness";
       await closedPhase(hub, { route, requests, expect: [200], connections: CONNECTIONS, durationS: 3 });
       await settled(hub);
-      if (args["no-profile"]) {
-        const row = await closedPhase(hub, { route, requests, expect: [200], connections: CONNECTIONS, durationS: Number(args.seconds) });
-        console.log(`## ${route}, closed loop, ${CONNECTIONS} connections, ${args.seconds} s (no profiler): ${fmt(row.requestsPerS)} req/s, ${fmt(row.cpuPerRequestMs)} ms workerd CPU/req, ${row.ok} ok`);
-        return;
-      }
-      const session = await inspect(INSPECTOR_PORT);
-      await session.send("Profiler.enable");
-      await session.send("Profiler.setSamplingInterval", { interval: 200 });
-      await session.send("Profiler.start");
+      const session = args["no-profile"] ? undefined : await inspect(INSPECTOR_PORT);
+      await session?.send("Profiler.enable");
+      await session?.send("Profiler.setSamplingInterval", { interval: 200 });
+      await session?.send("Profiler.start");
       const row = await closedPhase(hub, { route, requests, expect: [200], connections: CONNECTIONS, durationS: Number(args.seconds) });
-      const { profile } = (await session.send("Profiler.stop")) as unknown as { profile: Profile };
-      session.close();
-      console.log(`## CPU profile: ${route}, closed loop, ${CONNECTIONS} connections, ${args.seconds} s: ${fmt(row.requestsPerS)} req/s, ${fmt(row.cpuPerRequestMs)} ms workerd CPU/req (profiler on), ${row.ok} ok`);
-      console.log(summarize(profile, Number(args.top)));
+      const profiled = (await session?.send("Profiler.stop")) as unknown as { profile: Profile } | undefined;
+      session?.close();
+      console.log(`## ${route}, closed loop, ${CONNECTIONS} connections, ${args.seconds} s (${session ? "profiler on" : "no profiler"}): ${fmt(row.requestsPerS)} req/s, ${fmt(row.cpuPerRequestMs)} ms workerd CPU/req, ${row.ok} ok`);
+      if (profiled) console.log(summarize(profiled.profile, Number(args.top)));
     } finally {
       await hub.dispose();
     }

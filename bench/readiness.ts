@@ -72,6 +72,18 @@ async function warmCaches(h: Harness, requests: RequestTemplate[]): Promise<Reco
   return statuses;
 }
 
+/** The closed loop on another hub instance of the same bundle (other vars or bindings), warmed like the first. */
+async function closedOnVariant(h: Harness, requests: RequestTemplate[], variant: { vars: Record<string, string>; metrics?: boolean; name: string }): Promise<ClosedRow> {
+  const hub = await startHub({ bundle: h.bundle, rateLimit: BENCH_RATE_LIMIT, ...variant });
+  try {
+    await warmCaches({ ...h, hub }, requests);
+    await settled(hub);
+    return await warmedClosedPhase(hub, requests);
+  } finally {
+    await hub.dispose();
+  }
+}
+
 /** A token whose signature no longer matches (one character of the signature changed). */
 function tamperedToken(authorization: string): string {
   const [header, payload, signature] = authorization.replace(/^Bearer /, "").split(".") as [string, string, string];
@@ -238,23 +250,9 @@ async function main(): Promise<void> {
     const paced = [...hubRounds, ...bareRounds];
     // The same reads with the isolate's copies turned off: every read asks the user's Durable Object
     // (what a user reading a date only once in a while gets).
-    const direct = await startHub({ bundle: h.bundle, vars: { ...h.stack.vars, READINESS_EDGE_CACHE_MS: "0" }, rateLimit: BENCH_RATE_LIMIT, name: "hub, copies off" });
-    try {
-      await warmCaches({ ...h, hub: direct }, requests);
-      await settled(direct);
-      closed.push(await warmedClosedPhase(direct, requests));
-    } finally {
-      await direct.dispose();
-    }
+    closed.push(await closedOnVariant(h, requests, { vars: { ...h.stack.vars, READINESS_EDGE_CACHE_MS: "0" }, name: "hub, copies off" }));
     // The same hub without its METRICS binding: what writing a data point per request costs the route.
-    const unmetered = await startHub({ bundle: h.bundle, vars: h.stack.vars, rateLimit: BENCH_RATE_LIMIT, metrics: false, name: "hub, no metrics" });
-    try {
-      await warmCaches({ ...h, hub: unmetered }, requests);
-      await settled(unmetered);
-      closed.push(await warmedClosedPhase(unmetered, requests));
-    } finally {
-      await unmetered.dispose();
-    }
+    closed.push(await closedOnVariant(h, requests, { vars: h.stack.vars, metrics: false, name: "hub, no metrics" }));
     report.record("closed", closed);
     report.record("paced", paced);
     const share = closed[0]!.requestsPerS / closed[1]!.requestsPerS;

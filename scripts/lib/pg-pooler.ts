@@ -121,37 +121,27 @@ export function startPgPooler(options: PoolerOptions): Promise<PgPooler> {
   let clientsServed = 0;
   const expected = Buffer.from(options.password, "utf8");
 
-  async function finishBackend(socket: Socket): Promise<Backend> {
-    const messages = await readUntil(socket, (m) => m[0] === 0x5a /* Z */ || m[0] === 0x45 /* E */);
-    const last = messages[messages.length - 1]!;
-    if (last[0] === 0x45) {
-      socket.destroy();
-      throw new Error("backend refused the session");
-    }
-    const greeting = Buffer.concat(messages.filter((m) => m[0] !== 0x52));
-    socket.on("error", () => socket.destroy());
-    backendsOpened++;
-    return { socket, greeting };
-  }
-
-  /** Opens a backend, answering its clear-text password request. */
+  /** Opens a backend: the client's startup packet, the password in clear text when asked, its greeting. */
   async function newBackend(startup: Buffer): Promise<Backend> {
     const socket = connect(options.target.port, options.target.host);
     socket.setNoDelay(true);
     await new Promise((resolve, reject) => socket.once("connect", resolve).once("error", reject));
     socket.write(startup);
     const [request] = await readUntil(socket, () => true);
-    if (request![0] !== 0x52) {
-      socket.destroy();
-      throw new Error("backend did not ask for authentication");
-    }
-    const method = request!.readInt32BE(5);
+    const method = request![0] === 0x52 /* R */ ? request!.readInt32BE(5) : -1;
     if (method === 3) socket.write(message("p", cstring(options.password)));
     else if (method !== 0) {
       socket.destroy();
-      throw new Error(`the pooler authenticates backends in clear text (pg_hba \`password\`); the server asked for method ${method}`);
+      throw new Error(`the pooler authenticates backends in clear text (pg_hba \`password\`); the server answered the startup with ${method === -1 ? "no authentication request" : `method ${method}`}`);
     }
-    return finishBackend(socket);
+    const messages = await readUntil(socket, (m) => m[0] === 0x5a /* Z */ || m[0] === 0x45 /* E */);
+    if (messages.at(-1)![0] === 0x45) {
+      socket.destroy();
+      throw new Error("backend refused the session");
+    }
+    socket.on("error", () => socket.destroy());
+    backendsOpened++;
+    return { socket, greeting: Buffer.concat(messages.filter((m) => m[0] !== 0x52)) };
   }
 
   /** Opens a backend for a client in a free slot (counted busy from the start). */
@@ -164,7 +154,9 @@ export function startPgPooler(options: PoolerOptions): Promise<PgPooler> {
   }
 
   function acquire(startup: Buffer): Promise<Backend> {
-    const ready = idle.pop();
+    // A parked backend whose server closed it meanwhile (restart, idle timeout) is dropped, not lent.
+    let ready = idle.pop();
+    while (ready?.socket.destroyed) ready = idle.pop();
     if (ready) {
       busy++;
       return Promise.resolve(ready);

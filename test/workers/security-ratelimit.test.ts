@@ -1,6 +1,6 @@
 // Rate limits: per user on /v1 (after the token is verified), per client IP on the paths that carry no
 // user token (/webhooks, /oauth). A refusal is 429 RATE_LIMITED with Retry-After, in the envelope.
-import { createExecutionContext, SELF, waitOnExecutionContext } from "cloudflare:test";
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import worker from "../../workers/index";
 import type { Env } from "../../workers/env";

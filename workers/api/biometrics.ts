@@ -10,7 +10,6 @@ import type { TimedAuditEntry } from "../lib/audit";
 import { addDays, daysBetween, isCalendarDate, todayIn } from "../lib/calendar";
 import type { AppEnv } from "../lib/context";
 import { ApiError, errorResponse } from "../lib/errors";
-import { describeError } from "../lib/logger";
 import { auditReadLater, auditReadNow } from "../lib/read-audit";
 
 export const MAX_RANGE_DAYS = 366;

@@ -8,7 +8,6 @@
 // read's audit row joins the isolate's next batch insert (lib/read-audit.ts), about a second later.
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { sql } from "drizzle-orm";
 import { SOURCES } from "../../db/sources";
 import { readinessClient, TOKEN_EXPIRY_HEADER, type ReadinessSnapshot } from "../../durable-objects/client";
 import { todayIn } from "../lib/calendar";
