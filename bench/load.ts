@@ -5,12 +5,13 @@
 // Each route is first measured alone; then the same schedule runs against a bare Worker, then the hub.
 //
 //   npm run load [-- --quick] [--athletes 1000] [--session-seconds 40] [--threads 2] [--no-latency]
-//                [--no-bare] [--no-costs] [--wait-quiet 30] [--postgres-auth password|scram]
+//                [--no-bare] [--no-costs] [--wait-quiet 30] [--postgres-auth password|scram] [--no-pooler]
+//                [--statements] [--costs-only]
 import { parseArgs } from "node:util";
 import { seedAthletes, ATHLETE_HISTORY_DAYS, ATHLETE_SNAPSHOT_DAYS } from "./lib/athletes";
 import { describeEnvironment } from "./lib/environment";
 import { postgresAuth, startHarness, waitForQuietMachine } from "./lib/harness";
-import { costsTable, failureExamples, routesTable, targetsTable, timelineTable, totalsTable } from "./lib/load-report";
+import { costsTable, failureExamples, statementsTables, routesTable, targetsTable, timelineTable, totalsTable } from "./lib/load-report";
 import { settled } from "./lib/phases";
 import { markPipeline, pipelineCounts } from "./lib/pipeline-counts";
 import { Report } from "./lib/report";
@@ -36,6 +37,10 @@ const { values: args } = parseArgs({
     // The hub's sessions start their own Postgres backends (Neon's direct endpoint) instead of
     // borrowing warm ones from the pooler (its pooled endpoint, the production setting).
     "no-pooler": { type: "boolean", default: false },
+    // Postgres time per statement for each route alone (pg_stat_statements); only with the per-route costs.
+    statements: { type: "boolean", default: false },
+    // Measure each route alone and stop: no profile run.
+    "costs-only": { type: "boolean", default: false },
   },
 });
 
@@ -102,7 +107,7 @@ async function pipelineSettled(count: () => ReturnType<typeof pipelineCounts>, a
 async function main(): Promise<void> {
   const quiet = await waitForQuietMachine(Number(args["wait-quiet"]));
   report.print(`Machine before the run: ${fmt(quiet.busyCores)} cores busy with other work (waited ${fmt(quiet.waitedS)} s for quiet).`);
-  const h = await startHarness("load", { timeLimitS: TIME_LIMIT_S, postgresAuth: postgresAuth(args["postgres-auth"]), pooler: !args["no-pooler"], onTimeLimit: () => report.save(RESULTS_FOLDER) });
+  const h = await startHarness("load", { timeLimitS: TIME_LIMIT_S, postgresAuth: postgresAuth(args["postgres-auth"]), pooler: !args["no-pooler"], statements: args.statements, onTimeLimit: () => report.save(RESULTS_FOLDER) });
   const bare = await startBareLive();
   try {
     const today = new Date().toISOString().slice(0, 10);
@@ -143,14 +148,16 @@ async function main(): Promise<void> {
     if (!args["no-costs"]) {
       const costs: RouteCost[] = [];
       for (const route of ROUTES.filter((r) => !r.startsWith("WS"))) {
-        const cost = await routeCost(h.hub, h.pool, { route, expect: HUB_EXPECT[route], athletes, today, secrets, rate: COST_RATE, seconds: COST_SECONDS });
+        const cost = await routeCost(h.hub, h.pool, { route, expect: HUB_EXPECT[route], athletes, today, secrets, rate: COST_RATE, seconds: COST_SECONDS, statements: args.statements });
         if (cost) costs.push(cost);
       }
       report.record("costs", costs);
       report.print([`### Each route alone (evenly paced at ${COST_RATE}/s for ${COST_SECONDS} s; CPU until the hub is idle again)`, costsTable(costs)].join("\n\n"));
       const costFailures = costs.flatMap((cost) => Object.entries(cost.failures.examples).map(([kind, example]) => `- ${cost.route} alone, ${kind}: ${example}`));
       if (costFailures.length) report.print(["Failure examples:", ...costFailures].join("\n"));
+      for (const statements of statementsTables(costs)) report.print(statements);
     }
+    if (args["costs-only"]) return;
     const runs: ProfileRun[] = [];
     const linkOpened = () => h.stack.faults.postgres.stats().opened;
     const common = { plan, athletes, threads: THREADS, today, secrets, hold, pool: h.pool, drainTimeoutMs: 120_000, linkOpened };

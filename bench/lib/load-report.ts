@@ -84,6 +84,16 @@ export function costsTable(costs: RouteCost[]): string {
   );
 }
 
+/** Per route measured alone, the statements its Postgres time went to (when the run recorded them). */
+export function statementsTables(costs: RouteCost[]): string[] {
+  return costs.filter((c) => c.statements?.length).map((c) =>
+    [
+      `${c.route}: Postgres execution time per request by statement`,
+      table(["statement", "calls/req", "ms/req"], c.statements!.map((s) => [`\`${s.query.replaceAll("`", "'").replaceAll("|", "\\|")}\``, fmt(s.callsPerRequest), fmt(s.msPerRequest)])),
+    ].join("\n\n"),
+  );
+}
+
 /** The first example of each failure class per route and worker. */
 export function failureExamples(runs: ProfileRun[]): string[] {
   const lines: string[] = [];

@@ -10,6 +10,7 @@ import { postgresSessions } from "./session-run";
 import { stepRequest } from "./session-requests";
 import type { AthleteSpec, RouteName, SessionJob, SessionStep } from "./session-types";
 import { settled } from "./phases";
+import { resetStatements, topStatements, type StatementCost } from "./statements";
 import { summarize } from "./stats";
 import type { RunningWorker } from "./workers";
 
@@ -27,6 +28,8 @@ export interface RouteCost {
   postgresConnectionsPerRequest: number | null;
   /** False when the Worker was still busy after 30 s (the figures then stop there). */
   idleAfter: boolean;
+  /** The costliest statements of the window, when the run records them. */
+  statements?: StatementCost[];
 }
 
 /** Requests of `route` over the athletes able to send it (webhooks: the vendor's athletes). */
@@ -46,12 +49,13 @@ async function templates(route: RouteName, athletes: AthleteSpec[], count: numbe
 export async function routeCost(
   worker: RunningWorker,
   pool: Pool,
-  input: { route: RouteName; expect: number[]; athletes: AthleteSpec[]; today: string; secrets: SessionJob["secrets"]; rate: number; seconds: number },
+  input: { route: RouteName; expect: number[]; athletes: AthleteSpec[]; today: string; secrets: SessionJob["secrets"]; rate: number; seconds: number; statements?: boolean },
 ): Promise<RouteCost | undefined> {
   const requests = await templates(input.route, input.athletes, input.rate * input.seconds, input.today, input.secrets);
   if (requests.length === 0) return undefined;
   await settled(worker);
   worker.logs.takeCounts();
+  if (input.statements) await resetStatements(pool);
   const sessions0 = await postgresSessions(pool);
   const cpu = startCpuWindow(worker.pid);
   const outcome = await runPaced({ origin: worker.origin, requests, expect: input.expect, rate: input.rate, count: requests.length, maxSockets: 64, timeoutMs: 10_000 });
@@ -72,5 +76,6 @@ export async function routeCost(
     postgresCpuPerRequestMs: (window.postgresCpuS * 1000) / answered,
     postgresConnectionsPerRequest: sessions0 === null || sessions1 === null ? null : (sessions1 - sessions0) / answered,
     idleAfter,
+    statements: input.statements ? await topStatements(pool, answered) : undefined,
   };
 }

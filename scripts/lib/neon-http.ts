@@ -104,13 +104,20 @@ function loopbackDatabase(connectionString: string): boolean {
   }
 }
 
+/**
+ * How long a connection stays open unused. Neon's proxy keeps its SQL-over-HTTP connections in a pool
+ * per endpoint for 5 minutes idle (its `sql_over_http_idle_timeout` default); pg's own default of 10 s
+ * would start Postgres backends that a deployed hub's requests never pay for.
+ */
+const POOLED_IDLE_MS = 5 * 60_000;
+
 export async function startNeonHttp(wsProxy: string, opts: { poolSize?: number; port?: number; verbose?: boolean } = {}): Promise<NeonHttpStandIn> {
   const pools = new Map<string, Pool>();
   const counts = { requests: 0, statements: 0, failures: 0 };
   const poolFor = (connectionString: string) => {
     let pool = pools.get(connectionString);
     if (!pool) {
-      pool = nodePool(connectionString, wsProxy, opts.poolSize ?? 20);
+      pool = nodePool(connectionString, wsProxy, opts.poolSize ?? 20, POOLED_IDLE_MS);
       pools.set(connectionString, pool);
     }
     return pool;

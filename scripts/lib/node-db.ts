@@ -9,16 +9,17 @@ import type { SqlRunner } from "../../db/migrate";
  * driver's global settings: one process may hold pools behind different proxies (the stack's two
  * database paths), and a global would send every pool through whichever was set last.
  */
-export function nodePool(databaseUrl: string, wsProxy?: string, max = 4): Pool {
+export function nodePool(databaseUrl: string, wsProxy?: string, max = 4, idleTimeoutMillis?: number): Pool {
   neonConfig.webSocketConstructor = ws;
-  const pool = wsProxy ? proxiedPool(databaseUrl, wsProxy, max) : new Pool({ connectionString: databaseUrl, max });
+  const config: PoolConfig = { connectionString: databaseUrl, max, ...(idleTimeoutMillis === undefined ? {} : { idleTimeoutMillis }) };
+  const pool = wsProxy ? proxiedPool(config, wsProxy) : new Pool(config);
   // An idle connection cut by the server (or a fault run) must not crash the process: the pool drops
   // it, and the next query that needs the database reports the failure.
   pool.on("error", () => undefined);
   return pool;
 }
 
-function proxiedPool(databaseUrl: string, wsProxy: string, max: number): Pool {
+function proxiedPool(config: PoolConfig, wsProxy: string): Pool {
   class ProxiedClient extends Client {
     constructor(config?: string | ClientConfig) {
       super(config);
@@ -34,7 +35,7 @@ function proxiedPool(databaseUrl: string, wsProxy: string, max: number): Pool {
       (this as unknown as { Client: typeof Client }).Client = ProxiedClient;
     }
   }
-  return new ProxiedPool({ connectionString: databaseUrl, max });
+  return new ProxiedPool(config);
 }
 
 /** A SqlRunner on one pooled client, so BEGIN/COMMIT and advisory locks stay on one session. */

@@ -63,7 +63,14 @@ function ownForServer(dir: string): void {
  * Starts (initialising on first use) the cluster in `dataDir`. A persistent folder keeps its data and
  * password between runs; `fresh: true` wipes it first, `ephemeral: true` removes it on stop (tests).
  */
-export async function startPostgres(opts: { dataDir: string; port?: number; fresh?: boolean; ephemeral?: boolean }): Promise<PostgresCluster> {
+export async function startPostgres(opts: {
+  dataDir: string;
+  port?: number;
+  fresh?: boolean;
+  ephemeral?: boolean;
+  /** Server settings beyond the defaults, `name=value` each (e.g. a benchmark's statement statistics). */
+  settings?: string[];
+}): Promise<PostgresCluster> {
   const bin = postgresBinDir();
   if (!bin) throw new Error("no Postgres server binaries found (pg_config --bindir)");
   const dataDir = usableDataDir(resolve(opts.dataDir));
@@ -90,7 +97,7 @@ export async function startPostgres(opts: { dataDir: string; port?: number; fres
   }
   run(join(bin, "pg_ctl"), [
     "-D", pgData, "-l", join(dataDir, "server.log"), "-w", "-t", "60",
-    "-o", `-c listen_addresses=127.0.0.1 -p ${port} -k ${dataDir} -c fsync=off -c max_connections=200`,
+    "-o", `-c listen_addresses=127.0.0.1 -p ${port} -k ${dataDir} -c fsync=off -c max_connections=200${(opts.settings ?? []).map((setting) => ` -c ${setting}`).join("")}`,
     "start",
   ]);
   // The database is created once; later starts find it.

@@ -32,6 +32,8 @@ export interface StackOptions {
   fresh?: boolean;
   ephemeral?: boolean;
   pgPort?: number;
+  /** Postgres server settings beyond the defaults (`name=value` each). */
+  postgresSettings?: string[];
   /** Allow the embedded PGlite fallback when the machine has no Postgres binaries (dev only). */
   allowEmbedded?: boolean;
   /** Simulator options (ports, seeded history). */
@@ -64,7 +66,7 @@ export function newEncryptionKey(kid = "k1"): string {
 export async function startStack(opts: StackOptions): Promise<Stack> {
   let postgres: PostgresCluster;
   if (postgresBinDir() || !opts.allowEmbedded) {
-    postgres = await startPostgres({ dataDir: opts.dataDir, fresh: opts.fresh, ephemeral: opts.ephemeral, port: opts.pgPort });
+    postgres = await startPostgres({ dataDir: opts.dataDir, fresh: opts.fresh, ephemeral: opts.ephemeral, port: opts.pgPort, settings: opts.postgresSettings });
   } else {
     console.log("[postgres] no Postgres server binaries on this machine: using embedded PGlite (dev only, no TimescaleDB)");
     postgres = await startEmbeddedPostgres({ dataDir: opts.dataDir, port: opts.pgPort });
