@@ -150,6 +150,23 @@ describe("POST /v1/me/samples", () => {
     expect(split.hrv).toEqual(once.hrv);
   });
 
+  it("rebuilds a night whole when its samples arrive in uploads at the same moment", async () => {
+    // Each upload stores its samples, then writes the days it read back; the second write must not
+    // rest on a read that missed the other upload's samples.
+    const who = await athlete();
+    const parts = Array.from({ length: 10 }, (_, k) => appleBatch.samples.filter((_, i) => i % 10 === k));
+    const answers = await Promise.all(parts.map((samples) => post(who, { source: "apple_health", samples })));
+    expect(answers.map((res) => res.status)).toEqual(parts.map(() => 202));
+    const accepted = await Promise.all(answers.map(async (res) => ((await res.json()) as { accepted: number }).accepted));
+    expect(accepted.reduce((a, b) => a + b, 0)).toBe(20);
+    const whole = await athlete();
+    await post(whole, appleBatch);
+    const [together, once] = [await rowsOf(who), await rowsOf(whole)];
+    expect(together.sleep).toEqual(once.sleep);
+    expect(together.hrv).toEqual(once.hrv);
+    expect(together.audit).toHaveLength(parts.length);
+  });
+
   it("averages a day's SDNN over samples uploaded in separate batches", async () => {
     const who = await athlete();
     await post(who, { source: "apple_health", samples: [hrvSample("hrv_sdnn", "2026-05-01T06:00:00Z", 40)] });

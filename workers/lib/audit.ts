@@ -18,7 +18,12 @@ export interface AuditEntry {
 }
 
 export async function audit(db: Database, entry: AuditEntry): Promise<void> {
-  await db.insert(auditLog).values({
+  await auditStatement(db, entry);
+}
+
+/** The audit row's insert, not yet run (for a batch of statements). */
+export function auditStatement(db: Pick<Database, "insert">, entry: AuditEntry) {
+  return db.insert(auditLog).values({
     actorRef: entry.actorRef,
     action: entry.action,
     subjectRef: entry.subjectRef,

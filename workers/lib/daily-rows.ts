@@ -3,15 +3,20 @@
 import { and, eq, sql } from "drizzle-orm";
 import { dailySignals, hrvDaily, sleepDaily, sleepSessions } from "../../db/schema";
 import { isShortNight, type HrvDay, type SignalDay, type SleepDay, type SleepSession } from "./canonical-rows";
-import type { Database } from "./db";
+import type { BatchStatement, Database } from "./db";
 import { clearSignalColumns } from "./signal-columns";
 
 type Tx = Pick<Database, "insert" | "delete" | "execute">;
 
 
 export async function upsertSleepDays(db: Tx, userId: string, days: readonly SleepDay[]): Promise<void> {
-  if (days.length === 0) return;
-  await db
+  await sleepDaysUpsert(db, userId, days);
+}
+
+/** The upsert of `days` as one statement, not yet run (none for no days). */
+export function sleepDaysUpsert(db: Tx, userId: string, days: readonly SleepDay[]): BatchStatement | undefined {
+  if (days.length === 0) return undefined;
+  return db
     .insert(sleepDaily)
     .values(days.map((d) => ({
       userId, date: d.date, source: d.source,
@@ -34,8 +39,13 @@ export async function upsertSleepDays(db: Tx, userId: string, days: readonly Sle
 }
 
 export async function upsertHrvDays(db: Tx, userId: string, days: readonly HrvDay[]): Promise<void> {
-  if (days.length === 0) return;
-  await db
+  await hrvDaysUpsert(db, userId, days);
+}
+
+/** The upsert of `days` as one statement, not yet run (none for no days). */
+export function hrvDaysUpsert(db: Tx, userId: string, days: readonly HrvDay[]): BatchStatement | undefined {
+  if (days.length === 0) return undefined;
+  return db
     .insert(hrvDaily)
     .values(days.map((d) => ({
       userId, date: d.date, source: d.source,

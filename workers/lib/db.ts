@@ -7,15 +7,25 @@
 // Every statement has a time budget; past it, or when the database cannot be reached, callers see
 // DatabaseUnavailable, which the app answers with 503 DATABASE_UNAVAILABLE and Retry-After.
 import { neon, neonConfig, Pool } from "@neondatabase/serverless";
-import { drizzle as drizzleHttp } from "drizzle-orm/neon-http";
+import type { BatchItem } from "drizzle-orm/batch";
+import { drizzle as drizzleHttp, type NeonHttpDatabase } from "drizzle-orm/neon-http";
 import { drizzle as drizzleSession, type NeonDatabase } from "drizzle-orm/neon-serverless";
 import * as schema from "../../db/schema";
 
 export type Database = NeonDatabase<typeof schema>;
 
+/** A statement for `DbHandle.batch`: a query builder or `db.execute(sql)`, not yet awaited. */
+export type BatchStatement = BatchItem<"pg">;
+
 export interface DbHandle {
   /** Statements over HTTP; `transaction()` runs on the handle's session. */
   db: Database;
+  /**
+   * Statements that need no answer in between, as one transaction: over HTTP a single round trip
+   * (Neon's non-interactive transaction), without the HTTP path a session transaction. `build` makes
+   * them on the database given; the answers come back in order.
+   */
+  batch(build: (db: Database) => BatchStatement[]): Promise<unknown[]>;
   /** The handle's WebSocket session pool, opened on first use. */
   readonly pool: Pool;
   /** Ends the session's connections, if any; pass to ctx.waitUntil. */
@@ -103,6 +113,7 @@ export function openDb(config: DbConfig): DbHandle {
   };
   const session = () => (sessionDb ??= drizzleSession({ client: openPool(), schema }));
   let db: Database;
+  let batch: DbHandle["batch"];
   if (httpAvailable(config)) {
     const http = httpDatabase(config.DATABASE_URL);
     // Every builder and execute() of the HTTP database, but transactions on the session: the HTTP
@@ -110,12 +121,24 @@ export function openDb(config: DbConfig): DbHandle {
     db = Object.assign(Object.create(http) as Database, {
       transaction: ((work, options) => session().transaction(work, options)) satisfies Database["transaction"],
     });
+    batch = async (build) => {
+      const statements = build(http);
+      if (statements.length === 0) return [];
+      return (http as unknown as NeonHttpDatabase<typeof schema>).batch(statements as [BatchStatement, ...BatchStatement[]]);
+    };
   } else {
     db = session();
+    batch = (build) =>
+      session().transaction(async (tx) => {
+        const answers: unknown[] = [];
+        for (const statement of build(tx as unknown as Database)) answers.push(await statement);
+        return answers;
+      });
   }
   let closed = false;
   return {
     db,
+    batch,
     get pool() {
       return openPool();
     },
@@ -137,6 +160,14 @@ export class DatabaseUnavailable extends Error {
 // statement timeouts.
 const UNAVAILABLE_SQLSTATE = /^(08|53|57P0)|^57014$/;
 const UNAVAILABLE_MESSAGE = /Error connecting to database|HTTP status 5\d\d|Connection terminated|timeout exceeded|Query read timeout|ECONNREFUSED|WebSocket|Network connection lost|The operation was aborted|signal timed out|Client has encountered a connection error|Cannot use a pool after calling end/i;
+
+/** Whether an error (or its cause) is Postgres's serialization_failure: what was read changed; read again and retry. */
+export function isSerializationFailure(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 4; e = e.cause, depth++) {
+    if ((e as { code?: unknown }).code === "40001") return true;
+  }
+  return false;
+}
 
 /** Whether an error (or its cause, as drizzle wraps driver errors) says the database is unreachable. */
 export function isDatabaseUnavailable(error: unknown): boolean {
