@@ -4,7 +4,9 @@
 // for every path at once.
 //
 // Latency is per round trip: a proxy delays each direction by half of a sampled round trip, keeping
-// the order of the bytes; the HTTP stand-in waits one sampled round trip per request.
+// the order of the bytes; the HTTP stand-in waits one sampled round trip per request (its own
+// connections to Postgres, like Neon's proxy's to its compute, take the link's faults but not its
+// distance: `withoutDistance`).
 
 export interface LinkSettings {
   /** Added round-trip time, sampled uniformly from [min, max] ms per exchange. */
@@ -27,6 +29,9 @@ export interface LinkStats {
 }
 
 const NO_LATENCY: [number, number] = [0, 0];
+
+/** What a proxy asks of a link for each connection. */
+export type ConnectionPolicy = Pick<FaultLink, "admit" | "track" | "roundTripMs">;
 
 export class FaultLink {
   private settings: LinkSettings = { latencyMs: NO_LATENCY, refuse: false };
@@ -104,6 +109,18 @@ export class FaultLink {
   roundTripMs(): number {
     const [min, max] = this.settings.latencyMs;
     return max <= 0 ? 0 : min + Math.random() * (max - min);
+  }
+
+  /**
+   * The same link for connections made at the far end (the HTTP stand-in's to Postgres): refused and
+   * dropped with it, no added round trip, not counted in `opened` (the requests they serve are).
+   */
+  withoutDistance(): ConnectionPolicy {
+    return {
+      admit: () => !(this.settings.refuse || Date.now() < this.downUntil),
+      track: (close) => this.track(close),
+      roundTripMs: () => 0,
+    };
   }
 
   stats(): LinkStats {

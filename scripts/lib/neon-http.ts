@@ -9,13 +9,16 @@
 // (one transaction). Answer `{command, rowCount, rows, fields}` with every value as text, or
 // `{results: [...]}`; a Postgres error is `400 {message, code, ...}`, anything else a 5xx.
 //
-// Its connections go through the stack's WebSocket proxy, so the Postgres fault link (latency,
-// outages, dropped connections: scripts/lib/faults.ts) applies to this path too.
+// With a fault link (scripts/lib/faults.ts) each request crosses it once: refused while the database
+// is down, one sampled round trip added, as a Worker's request to Neon crosses the distance once
+// whatever the batch holds. Its own connections to Postgres go through a WebSocket proxy that shares
+// the link's outages and dropped connections but not its distance (Neon's proxy sits by its compute).
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Pool, PoolClient, QueryArrayConfig, QueryResult } from "@neondatabase/serverless";
 import { z } from "zod";
 import { readJson, sendJson } from "../sim/http";
+import type { FaultLink } from "./faults";
 import { nodePool } from "./node-db";
 
 export interface NeonHttpStandIn {
@@ -111,7 +114,10 @@ function loopbackDatabase(connectionString: string): boolean {
  */
 const POOLED_IDLE_MS = 5 * 60_000;
 
-export async function startNeonHttp(wsProxy: string, opts: { poolSize?: number; port?: number; verbose?: boolean } = {}): Promise<NeonHttpStandIn> {
+export async function startNeonHttp(
+  wsProxy: string,
+  opts: { poolSize?: number; port?: number; verbose?: boolean; link?: FaultLink } = {},
+): Promise<NeonHttpStandIn> {
   const pools = new Map<string, Pool>();
   const counts = { requests: 0, statements: 0, failures: 0 };
   const poolFor = (connectionString: string) => {
@@ -129,26 +135,35 @@ export async function startNeonHttp(wsProxy: string, opts: { poolSize?: number; 
     if (!loopbackDatabase(connectionString)) return sendJson(res, 400, { message: "Neon-Connection-String must name a loopback database" });
     const parsed = body.safeParse(await readJson(req, MAX_BODY_BYTES));
     if (!parsed.success) return sendJson(res, 400, { message: `invalid request: ${parsed.error.issues[0]?.message ?? "body"}` });
+    const { link } = opts;
+    if (link && !link.admit()) return sendJson(res, 503, { message: "could not reach the database" });
+    // The request's round trip: half on the way there, half on the way back.
+    const halfTrip = () => (link ? new Promise((resolve) => setTimeout(resolve, link.roundTripMs() / 2)) : Promise.resolve());
+    await halfTrip();
     counts.requests++;
-    const pool = poolFor(connectionString);
+    const [status, answer] = await execute(poolFor(connectionString), req, parsed.data);
+    await halfTrip();
+    sendJson(res, status, answer);
+  };
+
+  const execute = async (pool: Pool, req: IncomingMessage, request: z.infer<typeof body>): Promise<[number, unknown]> => {
     try {
-      if ("queries" in parsed.data) {
-        counts.statements += parsed.data.queries.length;
-        sendJson(res, 200, await runBatch(pool, req, parsed.data.queries));
-      } else {
-        counts.statements++;
-        sendJson(res, 200, await run(pool, parsed.data));
+      if ("queries" in request) {
+        counts.statements += request.queries.length;
+        return [200, await runBatch(pool, req, request.queries)];
       }
+      counts.statements++;
+      return [200, await run(pool, request)];
     } catch (error) {
       counts.failures++;
       if (isPostgresError(error)) {
         const fields = Object.fromEntries(ERROR_FIELDS.map((k) => [k, (error as Record<string, unknown>)[k]]));
-        return sendJson(res, 400, { message: error.message, ...fields });
+        return [400, { message: error.message, ...fields }];
       }
       // The database could not be reached (outage, refused or dropped connection): as Neon's proxy
       // answers when the compute is unreachable. The cause is printed (driver messages carry no values).
       if (opts.verbose ?? true) console.warn(`[neon-http] 503: ${(error as Error).message?.slice(0, 160)}`);
-      sendJson(res, 503, { message: "could not reach the database" });
+      return [503, { message: "could not reach the database" }];
     }
   };
 

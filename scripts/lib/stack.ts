@@ -72,6 +72,8 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     postgres = await startEmbeddedPostgres({ dataDir: opts.dataDir, port: opts.pgPort });
   }
   let proxy: WsProxy | undefined;
+  /** The HTTP stand-ins' own paths to Postgres (the links' faults without their distance). */
+  const standInProxies: WsProxy[] = [];
   let neonHttp: NeonHttpStandIn | undefined;
   let isolated: { proxy: WsProxy; neonHttp: NeonHttpStandIn } | undefined;
   let sims: Simulators | undefined;
@@ -81,9 +83,11 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   const whoopClient = { clientId: "hub-whoop-client", clientSecret: secrets.WHOOP_CLIENT_SECRET };
   try {
     proxy = await startWsProxy(0, faults.postgres);
-    neonHttp = await startNeonHttp(proxy.address);
+    standInProxies.push(await startWsProxy(0, faults.postgres.withoutDistance()));
+    neonHttp = await startNeonHttp(standInProxies[0]!.address, { link: faults.postgres });
     const isolatedProxy = await startWsProxy(0, faults.isolatedPostgres);
-    isolated = { proxy: isolatedProxy, neonHttp: await startNeonHttp(isolatedProxy.address) };
+    standInProxies.push(await startWsProxy(0, faults.isolatedPostgres.withoutDistance()));
+    isolated = { proxy: isolatedProxy, neonHttp: await startNeonHttp(standInProxies[1]!.address, { link: faults.isolatedPostgres }) };
     sims = await startSimulators({ ...opts.simulators, oura: ouraClient, whoop: whoopClient });
     const pool = nodePool(postgres.url, proxy.address);
     try {
@@ -96,6 +100,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     await neonHttp?.close();
     await isolated?.neonHttp.close();
     await isolated?.proxy.close();
+    for (const standInProxy of standInProxies) await standInProxy.close();
     await proxy?.close();
     postgres.stop();
     throw error;
@@ -125,6 +130,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       await standIn.close();
       await isolatedPath.neonHttp.close();
       await isolatedPath.proxy.close();
+      for (const standInProxy of standInProxies) await standInProxy.close();
       await proxy.close();
       postgres.stop();
     },

@@ -4,7 +4,7 @@
 // refused connections, dropped sessions and outages (scripts/lib/faults.ts).
 import { connect } from "node:net";
 import { WebSocketServer } from "ws";
-import { OrderedDelay, type FaultLink } from "./faults";
+import { OrderedDelay, type ConnectionPolicy } from "./faults";
 
 export interface WsProxy {
   port: number;
@@ -13,7 +13,7 @@ export interface WsProxy {
   close(): Promise<void>;
 }
 
-export function startWsProxy(port = 0, link?: FaultLink): Promise<WsProxy> {
+export function startWsProxy(port = 0, link?: ConnectionPolicy): Promise<WsProxy> {
   return new Promise((resolvePromise, reject) => {
     const server = new WebSocketServer({ host: "127.0.0.1", port });
     server.on("error", reject);

@@ -44,15 +44,18 @@ describe("Neon HTTP stand-in and WebSocket proxy on a real Postgres", () => {
   let pg: PostgresCluster;
   let proxy: WsProxy;
   let standIn: NeonHttpStandIn;
+  let standInProxy: WsProxy;
   const link = new FaultLink("postgres");
   beforeAll(async () => {
     pg = await startPostgres({ dataDir: join(process.cwd(), ".data", `pg-link-${process.pid}`), fresh: true, ephemeral: true });
     proxy = await startWsProxy(0, link);
-    standIn = await startNeonHttp(proxy.address, { poolSize: 2 });
+    standInProxy = await startWsProxy(0, link.withoutDistance());
+    standIn = await startNeonHttp(standInProxy.address, { poolSize: 2, link });
     neonConfig.fetchEndpoint = () => `http://${standIn.address}/sql`;
   }, 60_000);
   afterAll(async () => {
     await standIn?.close();
+    await standInProxy?.close();
     await proxy?.close();
     pg?.stop();
   });
@@ -88,6 +91,12 @@ describe("Neon HTTP stand-in and WebSocket proxy on a real Postgres", () => {
     const t0 = performance.now();
     await sql.query("SELECT 1");
     expect(performance.now() - t0).toBeGreaterThanOrEqual(55);
+    // A batch crosses the distance once, however many statements it holds (5 here, with BEGIN and COMMIT).
+    const t1 = performance.now();
+    await sql.transaction([sql.query("SELECT 1"), sql.query("SELECT 2"), sql.query("SELECT 3")]);
+    const batchMs = performance.now() - t1;
+    expect(batchMs).toBeGreaterThanOrEqual(55);
+    expect(batchMs).toBeLessThan(4 * 60); // five crossings would be 300 ms
     link.clear();
 
     link.outage(30);
