@@ -13,6 +13,8 @@ import { describeEnvironment } from "./lib/environment";
 import { postgresAuth, startHarness, waitForQuietMachine } from "./lib/harness";
 import { costsTable, failureExamples, statementsTables, routesTable, targetsTable, timelineTable, totalsTable } from "./lib/load-report";
 import { settled } from "./lib/phases";
+import { postgresIdleCores } from "./lib/process-cpu";
+import { warmDatabasePaths } from "./lib/warm-database";
 import { markPipeline, pipelineCounts } from "./lib/pipeline-counts";
 import { Report } from "./lib/report";
 import { routeCost, type RouteCost } from "./lib/route-costs";
@@ -73,6 +75,10 @@ const VENDOR_LATENCY_MS = { minMs: 100, maxMs: 300 };
 const POSTGRES_LATENCY_MS: [number, number] = [5, 15];
 const COST_RATE = 20;
 const COST_SECONDS = 5;
+const IDLE_SAMPLE_MS = 10_000;
+/** The HTTP stand-in's connections (its pool's size) and Worker sessions opened before anything is timed (bench/lib/warm-database.ts). */
+const STAND_IN_CONNECTIONS = 20;
+const WARM_SESSIONS = 20;
 /** The run stops itself after this long, whatever happens (the schedule, the drains, the per-route costs, setup). */
 const TIME_LIMIT_S = 2 * (runSeconds(PROFILE.stages) + SESSION_S) + 900;
 
@@ -140,15 +146,18 @@ async function main(): Promise<void> {
     );
 
     // A fresh hub's first requests pay for its start (the bundle's compile, the identity provider's
-    // keys, the database stand-in's first connections): untimed, with users outside the population.
+    // keys), and a fresh stack for its database connections: untimed, with users outside the population.
     await warmUp(h.hub.origin, (sub) => h.stack.sims.idp.mint({ sub, expSeconds: 600 }));
+    await warmDatabasePaths(h, { httpConnections: STAND_IN_CONNECTIONS, sessions: WARM_SESSIONS });
     await settled(h.hub);
 
     // Costs first, on an idle hub: after a profile that overloaded it, its backlog would be charged to them.
     if (!args["no-costs"]) {
+      const idleCores = await postgresIdleCores(IDLE_SAMPLE_MS);
+      report.print(`Postgres on the idle hub, before the per-route costs: ${fmt(idleCores)} cores over ${IDLE_SAMPLE_MS / 1000} s (its own background work); the costs show Postgres CPU with and without that rate over each window.`);
       const costs: RouteCost[] = [];
       for (const route of ROUTES.filter((r) => !r.startsWith("WS"))) {
-        const cost = await routeCost(h.hub, h.pool, { route, expect: HUB_EXPECT[route], athletes, today, secrets, rate: COST_RATE, seconds: COST_SECONDS, statements: args.statements });
+        const cost = await routeCost(h.hub, h.pool, { route, expect: HUB_EXPECT[route], athletes, today, secrets, rate: COST_RATE, seconds: COST_SECONDS, statements: args.statements, postgresIdleCores: idleCores });
         if (cost) costs.push(cost);
       }
       report.record("costs", costs);

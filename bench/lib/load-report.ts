@@ -76,9 +76,9 @@ export function timelineTable(run: ProfileRun): string {
 
 export function costsTable(costs: RouteCost[]): string {
   return table(
-    ["route (alone)", "offered/s", "ok", "p50 ms", "p99 ms", "workerd CPU/req ms", "Postgres CPU/req ms", "Postgres sessions started/req", "idle after"],
+    ["route (alone)", "offered/s", "ok", "p50 ms", "p99 ms", "workerd CPU/req ms", "Postgres CPU/req ms", "Postgres CPU/req ms, less its idle rate", "Postgres sessions started/req", "idle after"],
     costs.map((c) => [
-      c.route, c.rate, `${c.ok}/${c.sent}`, fmt(c.p50Ms), fmt(c.p99Ms), fmt(c.workerCpuPerRequestMs), fmt(c.postgresCpuPerRequestMs),
+      c.route, c.rate, `${c.ok}/${c.sent}`, fmt(c.p50Ms), fmt(c.p99Ms), fmt(c.workerCpuPerRequestMs), fmt(c.postgresCpuPerRequestMs), fmt(c.postgresNetCpuPerRequestMs),
       c.postgresConnectionsPerRequest === null ? "–" : fmt(c.postgresConnectionsPerRequest), c.idleAfter ? "yes" : "no (30 s)",
     ]),
   );

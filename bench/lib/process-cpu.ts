@@ -167,3 +167,11 @@ export async function machineBusyCores(ms: number): Promise<number> {
   const total = after.total - before.total;
   return total > 0 ? ((after.busy - before.busy) / total) * availableParallelism() : 0;
 }
+
+/** Cores the Postgres server uses on its own over the next `ms` (checkpointer, WAL writer, autovacuum). */
+export async function postgresIdleCores(ms: number): Promise<number> {
+  if (postgresRoot === undefined) return 0;
+  const before = treeCpuSeconds([postgresRoot]);
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  return (treeCpuSeconds([postgresRoot]) - before) / (ms / 1000);
+}

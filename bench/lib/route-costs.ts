@@ -25,6 +25,8 @@ export interface RouteCost {
   /** Until the Worker was idle again after the last answer. */
   workerCpuPerRequestMs: number;
   postgresCpuPerRequestMs: number;
+  /** The same less what the server used on its own over the window (its idle rate measured before). */
+  postgresNetCpuPerRequestMs: number;
   postgresConnectionsPerRequest: number | null;
   /** False when the Worker was still busy after 30 s (the figures then stop there). */
   idleAfter: boolean;
@@ -49,7 +51,7 @@ async function templates(route: RouteName, athletes: AthleteSpec[], count: numbe
 export async function routeCost(
   worker: RunningWorker,
   pool: Pool,
-  input: { route: RouteName; expect: number[]; athletes: AthleteSpec[]; today: string; secrets: SessionJob["secrets"]; rate: number; seconds: number; statements?: boolean },
+  input: { route: RouteName; expect: number[]; athletes: AthleteSpec[]; today: string; secrets: SessionJob["secrets"]; rate: number; seconds: number; statements?: boolean; postgresIdleCores?: number },
 ): Promise<RouteCost | undefined> {
   const requests = await templates(input.route, input.athletes, input.rate * input.seconds, input.today, input.secrets);
   if (requests.length === 0) return undefined;
@@ -74,6 +76,7 @@ export async function routeCost(
     p99Ms: latency.p99,
     workerCpuPerRequestMs: (window.cpuS * 1000) / answered,
     postgresCpuPerRequestMs: (window.postgresCpuS * 1000) / answered,
+    postgresNetCpuPerRequestMs: (Math.max(0, window.postgresCpuS - (input.postgresIdleCores ?? 0) * window.wallS) * 1000) / answered,
     postgresConnectionsPerRequest: sessions0 === null || sessions1 === null ? null : (sessions1 - sessions0) / answered,
     idleAfter,
     statements: input.statements ? await topStatements(pool, answered) : undefined,
