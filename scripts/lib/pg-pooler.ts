@@ -114,6 +114,8 @@ interface Backend {
 
 export function startPgPooler(options: PoolerOptions): Promise<PgPooler> {
   const idle: Backend[] = [];
+  /** Client connections still open: closing the pooler ends them (an idle pooled client would hold it open for minutes). */
+  const clients = new Set<Socket>();
   const waiting: { startup: Buffer; resolve(backend: Backend): void; reject(error: Error): void }[] = [];
   /** Backends lent to clients or being opened for one. */
   let busy = 0;
@@ -257,6 +259,8 @@ export function startPgPooler(options: PoolerOptions): Promise<PgPooler> {
 
   return new Promise((resolve, reject) => {
     const server: Server = createServer((client) => {
+      clients.add(client);
+      client.once("close", () => clients.delete(client));
       serve(client).catch(() => client.destroy());
     });
     server.once("error", reject);
@@ -269,6 +273,7 @@ export function startPgPooler(options: PoolerOptions): Promise<PgPooler> {
           new Promise((done) => {
             for (const backend of idle.splice(0)) backend.socket.destroy();
             server.close(() => done());
+            for (const client of clients) client.destroy();
           }),
       });
     });

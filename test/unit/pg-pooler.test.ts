@@ -107,4 +107,15 @@ describe("session pooler (Neon's pooled endpoint, locally)", () => {
     expect(new Set(pids).size).toBe(1);
     expect(pooler.stats()).toMatchObject({ backendsOpened: 1, clientsServed: 3 });
   });
+
+  it("closes while a client is still connected, ending that client's connection", async () => {
+    const { pooler, url } = await pooled(1);
+    // An idle pooled client (the HTTP stand-in keeps its connections for minutes) must not hold it open.
+    const pool = nodePool(url, proxy.address, 1);
+    pools.push(pool);
+    await pool.query("SELECT 1");
+    const closed = await Promise.race([pooler.close().then(() => "closed"), new Promise((resolve) => setTimeout(() => resolve("still open"), 5_000))]);
+    expect(closed).toBe("closed");
+    await expect(pool.query("SELECT 1")).rejects.toThrow();
+  });
 });
