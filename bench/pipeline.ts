@@ -56,7 +56,7 @@ async function main(): Promise<void> {
     }
     report.print(
       [
-        `Hub: the \`wrangler deploy --dry-run\` bundle with wrangler.toml's queues and consumers (ingest batches of up to 25; a batch's messages 3 at once, workers/queues/consume.ts MESSAGES_AT_ONCE), sessions through the pooled endpoint stand-in.`,
+        `Hub: the \`wrangler deploy --dry-run\` bundle with wrangler.toml's queues and consumers (ingest batches of up to 25; a batch's messages 5 at once, each reading its vendor document before the write lock: workers/normalize/consumer.ts INGEST_MESSAGES_AT_ONCE), sessions through the pooled endpoint stand-in.`,
         `Setup: ${USERS} connected Oura users, ${nights.length} sleep documents in the simulator; ${WEBHOOKS} signed \`sleep update\` webhooks, each a distinct night, sent evenly at ${RATE}/s.`,
         `Injected latency: ${args["no-latency"] ? "none (--no-latency)" : `Oura simulator ${VENDOR_LATENCY_MS.minMs}–${VENDOR_LATENCY_MS.maxMs} ms per request, Postgres ${POSTGRES_LATENCY_MS[0]}–${POSTGRES_LATENCY_MS[1]} ms per round trip`}.`,
       ].join("\n"),

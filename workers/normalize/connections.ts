@@ -19,3 +19,14 @@ export async function connectionById(db: Database, id: string): Promise<Connecti
 export async function markSynced(tx: Tx, connectionId: string): Promise<void> {
   await tx.update(connections).set({ lastSyncAt: sql`now()` }).where(eq(connections.id, connectionId));
 }
+
+/**
+ * Whether a writer committed for the connection since `seen` was read (its last_sync_at moved, or the
+ * row is gone). Compared in Postgres: the two reads may come over different paths, in microseconds.
+ */
+export async function writtenSince(tx: Tx, connectionId: string, seen: string | null): Promise<boolean> {
+  const { rows } = await tx.execute<{ unchanged: boolean }>(
+    sql`SELECT last_sync_at IS NOT DISTINCT FROM ${seen}::timestamptz AS unchanged FROM connections WHERE id = ${connectionId}`,
+  );
+  return rows[0]?.unchanged !== true;
+}

@@ -16,6 +16,13 @@ import { ChangedDaysByTrace } from "./changed-days";
 
 export const INGEST_MAX_RETRIES = 5;
 
+/**
+ * An ingest message holds one connection at a time (a one-shot statement, a vendor read, then its
+ * session under the write lock), two only when a read must be made again under the lock: five at
+ * once leave the sixth of an invocation's connections for that, and match the session pool's five.
+ */
+export const INGEST_MESSAGES_AT_ONCE = 5;
+
 export async function consumeIngest(
   batch: MessageBatch<unknown>,
   env: Env,
@@ -41,6 +48,7 @@ export async function consumeIngest(
       schema: ingestMessage,
       db: handle.db,
       maxRetries: INGEST_MAX_RETRIES,
+      atOnce: INGEST_MESSAGES_AT_ONCE,
       userIdOf: (body) => users.get(body),
       // One account's events in order: they share its write lock, and a duplicate finds its twin done.
       laneOf: (body) => (body.kind === "vendor_event" ? `${body.vendor}:${body.vendor_user_id}` : `connection:${body.connection_id}`),

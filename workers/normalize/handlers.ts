@@ -11,9 +11,10 @@ import { grantedScopes } from "../vendors/activity";
 import { vendorAdapter, vendorApi } from "../vendors/registry";
 import type { FetchLike, Vendor } from "../vendors/types";
 import { budgetedFetch } from "./call-budget";
-import { connectionById, connectionOfVendorUser, markSynced } from "./connections";
+import { connectionById, connectionOfVendorUser, markSynced, writtenSince } from "./connections";
 import { ouraNormalizer } from "./oura";
 import { ChangedDaysByTrace } from "./changed-days";
+import { replayingFetch } from "./prefetch";
 import { inUserTransaction, type Tx } from "./store";
 import type { VendorApi, VendorNormalizer } from "./types";
 import { runAgainstVendor } from "./vendor-errors";
@@ -42,23 +43,35 @@ function vendorFetch(ctx: IngestContext, vendor: Vendor): FetchLike {
   return budgetedFetch(ctx.db, vendor, budget.key, budget, ctx.fetchImpl);
 }
 
-/** Token, then fetch-and-write under the user's lock, then last_sync_at; returns the changed dates. */
-async function withVendor(
-  ctx: IngestContext,
-  connection: Connection,
-  work: (tx: Tx, api: VendorApi) => Promise<string[]>,
-  alsoInTx?: (tx: Tx) => Promise<void>,
-): Promise<string[]> {
+interface VendorWork {
+  /** Writes under the user's lock; returns the changed dates. */
+  write: (tx: Tx, api: VendorApi) => Promise<string[]>;
+  /** The vendor reads `write` will make, made before the lock and replayed under it. */
+  prefetch?: (api: VendorApi) => Promise<void>;
+  alsoInTx?: (tx: Tx) => Promise<void>;
+}
+
+/**
+ * Token, then the vendor reads, then the write under the user's lock, then last_sync_at. Reads made
+ * before the lock are kept only if no other writer committed for the account meanwhile (its
+ * last_sync_at is unchanged); otherwise they are made again under the lock, so the last writer is
+ * always the one that read last.
+ */
+async function withVendor(ctx: IngestContext, connection: Connection, { write, prefetch, alsoInTx }: VendorWork): Promise<string[]> {
   const vendor = connection.vendor;
   const lapsed = (): string[] => {
     ctx.log.info("vendor_membership_lapsed", { vendor });
     return [];
   };
   return runAgainstVendor(() =>
-    withAccessToken(ctx.db, ctx.config, connection, (accessToken) => {
-      const api = { ...vendorApi(ctx.config, vendor, accessToken, vendorFetch(ctx, vendor)), scopes: grantedScopes(connection.scopes) };
+    withAccessToken(ctx.db, ctx.config, connection, async (accessToken) => {
+      const direct = vendorFetch(ctx, vendor);
+      const reads = replayingFetch(direct);
+      const api = { ...vendorApi(ctx.config, vendor, accessToken, prefetch ? reads.fetch : direct), scopes: grantedScopes(connection.scopes) };
+      await prefetch?.(api);
       return inUserTransaction(ctx.db, connection.userId, vendor, async (tx) => {
-        const dates = await work(tx, api);
+        if (prefetch && (await writtenSince(tx, connection.id, connection.lastSyncAt))) reads.forget();
+        const dates = await write(tx, api);
         await alsoInTx?.(tx);
         await markSynced(tx, connection.id);
         return dates;
@@ -89,12 +102,11 @@ export async function handleVendorEvent(ctx: IngestContext, event: VendorEventMe
     log.info("vendor_event_recorded_unmapped");
     return;
   }
-  const dates = await withVendor(
-    ctx,
-    connection,
-    (tx, api) => normalizer.applyEvent(tx, api, connection.userId, event),
-    (tx) => recordWebhookEvent(tx, event, key, connection.userId),
-  );
+  const dates = await withVendor(ctx, connection, {
+    write: (tx, api) => normalizer.applyEvent(tx, api, connection.userId, event),
+    prefetch: normalizer.prefetch && ((api) => normalizer.prefetch!(api, event)),
+    alsoInTx: (tx) => recordWebhookEvent(tx, event, key, connection.userId),
+  });
   ctx.changedDays.add(connection.userId, dates, event.traceparent);
   log.info("vendor_event_applied", { dates: dates.length });
 }
@@ -112,7 +124,7 @@ export async function handleSyncRange(ctx: IngestContext, sync: SyncRangeMessage
   }
   ctx.noteUser(sync, connection.userId);
   const normalizer = NORMALIZERS[connection.vendor];
-  const dates = await withVendor(ctx, connection, (tx, api) => normalizer.syncRange(tx, api, connection.userId, start, end));
+  const dates = await withVendor(ctx, connection, { write: (tx, api) => normalizer.syncRange(tx, api, connection.userId, start, end) });
   ctx.changedDays.add(connection.userId, dates, sync.traceparent);
   log.info("sync_range_applied", { vendor: connection.vendor, dates: dates.length });
 }

@@ -11,6 +11,7 @@ import { removeSleeps, uniqueDates, writeDay } from "./days";
 import {
   loadVendorDocuments, putVendorDocuments, sessionDates, sessionIdsBetween, type Tx,
 } from "./store";
+import { unlessGone } from "./activity";
 import { applyOuraActivityEvent, isOuraActivityType, syncOuraActivity } from "./oura-activity";
 import type { VendorNormalizer } from "./types";
 
@@ -55,6 +56,10 @@ export const ouraNormalizer: VendorNormalizer = {
       throw error;
     }
     return storeSleeps(tx, userId, [doc]);
+  },
+
+  async prefetch(api, event) {
+    if (event.object_type === SLEEP && event.action !== "delete") await unlessGone(() => fetchOuraSleep(api, event.object_id));
   },
 
   async syncRange(tx, api, userId, startDate, endDate) {

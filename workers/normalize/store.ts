@@ -17,8 +17,8 @@ export type Tx = Parameters<Parameters<Database["transaction"]>[0]>[0];
 /**
  * Runs `work` in a transaction holding a lock on (user, vendor). A day's rows are derived from all of
  * the day's stored documents, so two writers for one user must not interleave: the second waits and
- * then sees the first one's documents. The vendor fetch runs under the lock too, so the last writer
- * is always the one that fetched last.
+ * then sees the first one's documents. A vendor read made before the lock is used only if no writer
+ * committed for the account meanwhile (handlers.ts), so the last writer is always the one that read last.
  */
 export function inUserTransaction<T>(db: Database, userId: string, vendor: Vendor, work: (tx: Tx) => Promise<T>): Promise<T> {
   return db.transaction(async (tx) => {

@@ -16,6 +16,12 @@ export interface VendorNormalizer {
   maps(objectType: string): boolean;
   /** Applies one event; returns the dates whose rows may have changed. */
   applyEvent(tx: Tx, api: VendorApi, userId: string, event: VendorEventMessage): Promise<string[]>;
+  /**
+   * Makes the vendor reads `applyEvent` will make, before the write lock is taken (workers/normalize/prefetch.ts).
+   * A document gone at the vendor is an answer like any other; other failures end the event as they would
+   * under the lock. Event types without it are read under the lock.
+   */
+  prefetch?(api: VendorApi, event: VendorEventMessage): Promise<void>;
   /** Pulls every document of a date range and makes the stored rows match; returns the changed dates. */
   syncRange(tx: Tx, api: VendorApi, userId: string, startDate: string, endDate: string): Promise<string[]>;
 }

@@ -14,7 +14,8 @@ import {
   deleteVendorDocuments, loadVendorDocuments, putVendorDocuments, sessionDates, sessionIdsBetween, type Tx,
 } from "./store";
 import type { VendorApi, VendorNormalizer } from "./types";
-import { applyWhoopWorkoutEvent, refreshWhoopCycle, syncWhoopActivity } from "./whoop-activity";
+import { unlessGone } from "./activity";
+import { applyWhoopWorkoutEvent, currentWhoopCycle, refreshWhoopCycle, syncWhoopActivity } from "./whoop-activity";
 
 const SLEEP = "sleep";
 const RECOVERY = "recovery";
@@ -116,6 +117,15 @@ export const whoopNormalizer: VendorNormalizer = {
     return event.object_type === RECOVERY
       ? applyRecoveryEvent(tx, api, userId, event.object_id, deleted)
       : applySleepEvent(tx, api, userId, event.object_id, deleted);
+  },
+
+  // The reads of applySleepEvent and applyRecoveryEvent, in their order (one at a time: one connection).
+  async prefetch(api, event) {
+    if (event.action === "delete" || event.object_type === WORKOUT) return;
+    const sleep = await currentSleep(api, event.object_id);
+    if (!sleep || event.object_type !== RECOVERY) return;
+    await currentWhoopCycle(api, sleep.cycle_id);
+    await unlessGone(() => fetchWhoopRecovery(api, sleep.cycle_id));
   },
 
   async syncRange(tx, api, userId, startDate, endDate) {

@@ -36,6 +36,8 @@ export interface ConsumeOptions<T> {
   laneOf?: (body: T) => string;
   /** Collects one data point per message (and per dead letter); the caller flushes it. */
   metrics?: Metrics;
+  /** Lanes handled at once (default MESSAGES_AT_ONCE). */
+  atOnce?: number;
 }
 
 const BASE_DELAY_SECONDS = 5;
@@ -46,10 +48,10 @@ export function backoffSeconds(attempts: number): number {
 }
 
 /**
- * Lanes of a batch (see laneOf) handled at once: most of a message's time is spent waiting (vendor API, Postgres),
- * so one after another a batch of 25 took 25 round trips to both. A Worker invocation may hold six
- * connections open at once (the runtime queues the rest), and an ingest message holds two: its
- * session (the write lock) and, under it, the vendor fetch. Three at once fill the six.
+ * Lanes of a batch (see laneOf) handled at once, unless a consumer says otherwise: most of a message's
+ * time is spent waiting (vendor API, Postgres), so one after another a batch of 25 took 25 round trips
+ * to both. A Worker invocation may hold six connections open at once (the runtime queues the rest);
+ * three messages holding two each fill them.
  */
 export const MESSAGES_AT_ONCE = 3;
 
@@ -77,7 +79,7 @@ function lanes<T>(messages: readonly Message<unknown>[], opts: ConsumeOptions<T>
 
 export async function consumeEach<T>(opts: ConsumeOptions<T>): Promise<void> {
   const log = createLogger({ queue: opts.batch.queue });
-  await eachAtOnce(lanes(opts.batch.messages, opts), MESSAGES_AT_ONCE, async (lane) => {
+  await eachAtOnce(lanes(opts.batch.messages, opts), opts.atOnce ?? MESSAGES_AT_ONCE, async (lane) => {
     for (const message of lane) await consumeOne(message, opts, log);
   });
 }
