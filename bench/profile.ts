@@ -1,16 +1,20 @@
 // Where the hub's Worker CPU goes on a hot path: records a V8 CPU profile of the hub's workerd
 // through its DevTools inspector while a closed loop runs, and prints the functions with the most
 // self time (and the share of each bundled module). A profile tells what to cut; the ratios the
-// targets are about come from bench:readiness and bench:ingest.
+// targets are about come from bench:readiness and bench:ingest. `--route pipeline` profiles a
+// webhook end to end instead: consumers on, webhooks evenly paced at `--rate`, the profile held until
+// the hub is idle (route, ingest consumer, insights consumer, the user's Durable Object).
 //
-//   npm run bench:profile [-- --route readiness|webhook --seconds 8 --users 20]
+//   npm run bench:profile [-- --route readiness|webhook|pipeline --seconds 8 --users 20 --rate 40]
+import { mkdirSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import WebSocket from "ws";
 import { postgresAuth, startHarness, waitForQuietMachine, BENCH_RATE_LIMIT } from "./lib/harness";
 import type { RequestTemplate } from "./lib/load";
 import { connectOuraUser } from "./lib/oura-users";
 import { nightsOf, signedSleepUpdates, WEBHOOK_PATH } from "./lib/oura-webhooks";
-import { closedPhase, settled } from "./lib/phases";
+import { closedPhase, pacedPhase, settled } from "./lib/phases";
+import { startCpuWindow } from "./lib/process-cpu";
 import { seedHistoryUser } from "./lib/readiness-users";
 import { table } from "./lib/report";
 import { fmt } from "./lib/stats";
@@ -21,6 +25,7 @@ const { values: args } = parseArgs({
     route: { type: "string", default: "readiness" },
     seconds: { type: "string", default: "8" },
     users: { type: "string", default: "20" },
+    rate: { type: "string", default: "40" },
     "wait-quiet": { type: "string", default: "30" },
     top: { type: "string", default: "30" },
     // The closed loop alone, without an inspector attached (whose console and sampling cost skew CPU/req).
@@ -97,7 +102,8 @@ async function main(): Promise<void> {
     const users = Number(args.users);
     const today = new Date().toISOString().slice(0, 10);
     let requests: RequestTemplate[];
-    if (args.route === "webhook") {
+    const webhooks = args.route === "webhook" || args.route === "pipeline";
+    if (webhooks) {
       const connected = await Promise.all(Array.from({ length: users }, (_, i) => connectOuraUser(h.stack, h.pool, { label: `profile-${i}`, nights: 30, endDate: today })));
       requests = await signedSleepUpdates(h.stack.vars.OURA_CLIENT_SECRET!, nightsOf(connected), 20_000);
     } else {
@@ -110,20 +116,43 @@ async function main(): Promise<void> {
         })),
       );
     }
-    const hub = await startHub({ bundle: h.bundle, vars: h.stack.vars, rateLimit: BENCH_RATE_LIMIT, consumers: false, name: "hub-profiled", inspectorPort: args["no-profile"] ? undefined : INSPECTOR_PORT });
+    const pipeline = args.route === "pipeline";
+    const hub = await startHub({ bundle: h.bundle, vars: h.stack.vars, rateLimit: BENCH_RATE_LIMIT, consumers: pipeline, name: "hub-profiled", inspectorPort: args["no-profile"] ? undefined : INSPECTOR_PORT });
     try {
-      const route = args.route === "webhook" ? WEBHOOK_PATH : "/v1/me/readiness";
-      await closedPhase(hub, { route, requests, expect: [200], connections: CONNECTIONS, durationS: 3 });
+      const route = webhooks ? WEBHOOK_PATH : "/v1/me/readiness";
+      const seconds = Number(args.seconds);
+      // The pipeline's warm-up and its profiled phase name different nights, so each event does the whole work.
+      const [warmup, measured] = pipeline ? [requests.slice(0, 100), requests.slice(100)] : [requests, requests];
+      if (pipeline) await pacedPhase(hub, { route, requests: warmup, expect: [200], rate: Number(args.rate), count: warmup.length });
+      else await closedPhase(hub, { route, requests, expect: [200], connections: CONNECTIONS, durationS: 3 });
       await settled(hub);
       const session = args["no-profile"] ? undefined : await inspect(INSPECTOR_PORT);
       await session?.send("Profiler.enable");
       await session?.send("Profiler.setSamplingInterval", { interval: 200 });
       await session?.send("Profiler.start");
-      const row = await closedPhase(hub, { route, requests, expect: [200], connections: CONNECTIONS, durationS: Number(args.seconds) });
+      let heading: string;
+      if (pipeline) {
+        const cpu = startCpuWindow(hub.pid);
+        const count = Math.min(measured.length, Math.round(Number(args.rate) * seconds));
+        const row = await pacedPhase(hub, { route, requests: measured, expect: [200], rate: Number(args.rate), count });
+        await settled(hub);
+        const window = cpu();
+        heading = `${count} webhooks at ${args.rate}/s, profiled until the hub was idle: ${row.ok} ok, ${fmt((window.cpuS * 1000) / count)} ms workerd CPU and ${fmt((window.postgresCpuS * 1000) / count)} ms Postgres CPU per webhook end to end`;
+      } else {
+        const row = await closedPhase(hub, { route, requests, expect: [200], connections: CONNECTIONS, durationS: seconds });
+        heading = `closed loop, ${CONNECTIONS} connections, ${seconds} s: ${fmt(row.requestsPerS)} req/s, ${fmt(row.cpuPerRequestMs)} ms workerd CPU/req, ${row.ok} ok`;
+      }
       const profiled = (await session?.send("Profiler.stop")) as unknown as { profile: Profile } | undefined;
       session?.close();
-      console.log(`## ${route}, closed loop, ${CONNECTIONS} connections, ${args.seconds} s (${session ? "profiler on" : "no profiler"}): ${fmt(row.requestsPerS)} req/s, ${fmt(row.cpuPerRequestMs)} ms workerd CPU/req, ${row.ok} ok`);
-      if (profiled) console.log(summarize(profiled.profile, Number(args.top)));
+      console.log(`## ${route}, ${heading} (${session ? "profiler on" : "no profiler"})`);
+      if (profiled) {
+        console.log(summarize(profiled.profile, Number(args.top)));
+        // The whole profile, for Chrome DevTools' Performance panel (call trees, inclusive times).
+        mkdirSync(".bench-out", { recursive: true });
+        const file = `.bench-out/profile-${args.route}-${new Date().toISOString().replaceAll(":", "-")}.cpuprofile`;
+        writeFileSync(file, JSON.stringify(profiled.profile));
+        console.log(`profile: ${file}`);
+      }
     } finally {
       await hub.dispose();
     }
