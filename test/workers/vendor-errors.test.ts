@@ -6,7 +6,9 @@ import { describe, expect, it } from "vitest";
 import type { Env } from "../../workers/env";
 import { loadConfig } from "../../workers/env";
 import { addDays, todayIn } from "../../workers/lib/calendar";
+import type { IngestMessage } from "../../workers/lib/messages";
 import { blockCalls, reserveCall } from "../../workers/normalize/call-budget";
+import { BUDGET_SPREAD_SECONDS } from "../../workers/normalize/requeue";
 import { RECONCILE_DAYS, reconcileConnections } from "../../workers/scheduled/reconcile";
 import { connectedUser } from "./connected-user";
 import { testDb, testEnv } from "./helpers";
@@ -88,9 +90,10 @@ describe("WHOOP rate limits", () => {
     const second = await runIngest([message], 2, app);
     expect(second.acked).toEqual(second.ids);
     expect(second.retried).toEqual([]);
-    expect(second.requeued).toEqual([{ body: expect.objectContaining({ object_id: sleep.id }), delaySeconds: expect.any(Number) }]);
+    expect(second.requeued).toEqual([{ body: expect.objectContaining({ object_id: sleep.id, budget_refusals: 1 }), delaySeconds: expect.any(Number) }]);
+    // The block's wait, plus a spread of up to a minute for a first refusal.
     expect(second.requeued[0]!.delaySeconds).toBeGreaterThan(30);
-    expect(second.requeued[0]!.delaySeconds).toBeLessThanOrEqual(37);
+    expect(second.requeued[0]!.delaySeconds).toBeLessThanOrEqual(37 + BUDGET_SPREAD_SECONDS);
     expect((await sim.whoop.requests()).slice(callsBefore).filter((r) => r.path.includes(sleep.id as string))).toEqual([]);
   });
 
@@ -110,8 +113,13 @@ describe("WHOOP rate limits", () => {
     expect(run.requeued.map((r) => (r.body as { object_id: string }).object_id)).toEqual([sleeps[3]!.id, sleeps[4]!.id]);
     for (const { delaySeconds } of run.requeued) {
       expect(delaySeconds).toBeGreaterThanOrEqual(Math.min(43_200, untilMidnight - 5));
-      expect(delaySeconds).toBeLessThanOrEqual(Math.min(43_200, untilMidnight + 5));
+      expect(delaySeconds).toBeLessThanOrEqual(Math.min(43_200, untilMidnight + 5 + BUDGET_SPREAD_SECONDS));
     }
+
+    // Refused again, a message's return is spread over twice the range.
+    const again = await runIngest([run.requeued[0]!.body as IngestMessage], 1, app);
+    expect(again.requeued).toEqual([{ body: expect.objectContaining({ budget_refusals: 2 }), delaySeconds: expect.any(Number) }]);
+    expect(again.requeued[0]!.delaySeconds).toBeLessThanOrEqual(Math.min(43_200, untilMidnight + 5 + 2 * BUDGET_SPREAD_SECONDS));
   });
 });
 

@@ -13,6 +13,9 @@ const vendor = z.enum(VENDORS);
  */
 export const RAW_WEBHOOK_BODY_MAX = 16_384;
 
+/** How often the vendor's call budget has sent this message back to wait (workers/normalize/requeue.ts). */
+const budget_refusals = z.number().int().min(1).max(10_000).optional();
+
 /** A webhook said an object changed: fetch it from the vendor and normalize it. */
 export const vendorEventMessage = z.object({
   kind: z.literal("vendor_event"),
@@ -25,6 +28,7 @@ export const vendorEventMessage = z.object({
   trace_id: z.string().max(200).optional(),
   traceparent: z.string().max(128).optional(),
   raw: z.string().max(RAW_WEBHOOK_BODY_MAX).optional(),
+  budget_refusals,
 });
 
 /** Pull a date range for one connection (backfill on connect, scheduled reconciliation). */
@@ -35,6 +39,7 @@ export const syncRangeMessage = z.object({
   end_date: isoDate,
   reason: z.enum(["backfill", "reconcile"]),
   traceparent: z.string().max(128).optional(),
+  budget_refusals,
 });
 
 export const ingestMessage = z.discriminatedUnion("kind", [vendorEventMessage, syncRangeMessage]);

@@ -23,7 +23,7 @@ function recordedBody(event: VendorEventMessage): unknown {
       // The route only queues JSON bodies; a hand-made message keeps its fields instead.
     }
   }
-  const { raw: _raw, ...fields } = event;
+  const { raw: _raw, budget_refusals: _refusals, ...fields } = event;
   return fields;
 }
 
