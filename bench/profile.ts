@@ -6,7 +6,7 @@
 // the hub is idle (route, ingest consumer, insights consumer, the user's Durable Object).
 //
 //   npm run bench:profile [-- --route readiness|webhook|pipeline --seconds 8 --users 20 --rate 40]
-import { mkdirSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import WebSocket from "ws";
 import { postgresAuth, startHarness, waitForQuietMachine, BENCH_RATE_LIMIT } from "./lib/harness";
@@ -16,7 +16,7 @@ import { nightsOf, signedSleepUpdates, WEBHOOK_PATH } from "./lib/oura-webhooks"
 import { closedPhase, pacedPhase, settled } from "./lib/phases";
 import { startCpuWindow } from "./lib/process-cpu";
 import { seedHistoryUser } from "./lib/readiness-users";
-import { table } from "./lib/report";
+import { outputStem, table } from "./lib/report";
 import { fmt } from "./lib/stats";
 import { startHub } from "./lib/workers";
 
@@ -148,8 +148,7 @@ async function main(): Promise<void> {
       if (profiled) {
         console.log(summarize(profiled.profile, Number(args.top)));
         // The whole profile, for Chrome DevTools' Performance panel (call trees, inclusive times).
-        mkdirSync(".bench-out", { recursive: true });
-        const file = `.bench-out/profile-${args.route}-${new Date().toISOString().replaceAll(":", "-")}.cpuprofile`;
+        const file = `${outputStem(`profile-${args.route}`, new Date().toISOString())}.cpuprofile`;
         writeFileSync(file, JSON.stringify(profiled.profile));
         console.log(`profile: ${file}`);
       }

@@ -66,11 +66,16 @@ export class Report {
 
   /** Writes `<name>-<start time>.json` and `.md` under `folder` (relative to the project root). */
   save(folder = ".bench-out"): string {
-    const dir = join(new URL("../../", import.meta.url).pathname, folder);
-    mkdirSync(dir, { recursive: true });
-    const stem = join(dir, `${this.name}-${this.env.startedAt.replace(/[:.]/g, "-")}`);
+    const stem = outputStem(this.name, this.env.startedAt, folder);
     writeFileSync(`${stem}.json`, JSON.stringify({ environment: this.env, ...this.data }, null, 2));
     writeFileSync(`${stem}.md`, this.sections.join("\n\n") + "\n");
     return stem;
   }
+}
+
+/** `<repo>/<folder>/<name>-<time>` (folder created), the stem of a run's saved files. */
+export function outputStem(name: string, startedAt: string, folder = ".bench-out"): string {
+  const dir = join(new URL("../../", import.meta.url).pathname, folder);
+  mkdirSync(dir, { recursive: true });
+  return join(dir, `${name}-${startedAt.replace(/[:.]/g, "-")}`);
 }

@@ -66,11 +66,11 @@ async function withVendor(ctx: IngestContext, connection: Connection, { write, p
   return runAgainstVendor(() =>
     withAccessToken(ctx.db, ctx.config, connection, async (accessToken) => {
       const direct = vendorFetch(ctx, vendor);
-      const reads = replayingFetch(direct);
-      const api = { ...vendorApi(ctx.config, vendor, accessToken, prefetch ? reads.fetch : direct), scopes: grantedScopes(connection.scopes) };
+      const reads = prefetch ? replayingFetch(direct) : undefined;
+      const api = { ...vendorApi(ctx.config, vendor, accessToken, reads?.fetch ?? direct), scopes: grantedScopes(connection.scopes) };
       await prefetch?.(api);
       return inUserTransaction(ctx.db, connection.userId, vendor, async (tx) => {
-        if (prefetch && (await writtenSince(tx, connection.id, connection.lastSyncAt))) reads.forget();
+        if (reads && (await writtenSince(tx, connection.id, connection.lastSyncAt))) reads.forget();
         const dates = await write(tx, api);
         await alsoInTx?.(tx);
         await markSynced(tx, connection.id);

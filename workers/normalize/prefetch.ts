@@ -1,4 +1,4 @@
-// Vendor reads made before the per-account write lock (docs/adr/0006, addendum on the pipeline). A
+// Vendor reads made before the per-account write lock (docs/adr/0006, addendum on vendor reads before the write lock). A
 // vendor call takes 100–300 ms; made under the lock it held a database session and one of the
 // invocation's six connections all that time. The event's documents are read first, their answers
 // kept here, and the write under the lock replays them, unless another writer committed for the

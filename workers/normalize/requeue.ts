@@ -4,10 +4,10 @@
 // refused call happens before any vendor answer, inside the rolled-back transaction.
 //
 // The waits are spread: a backlog larger than one window's budget, all told to wait until the window
-// ends, came back at once at every window start (the load run saw p95s double each minute, every
-// refused message costing its lookups and a budget transaction). Each refusal spreads the message's
-// return over a range that doubles with the refusals it has met (60 s, 120 s, … 16 min), so a
-// backlog returns at about the rate the budget can serve it.
+// ends, came back at once at every window start, each refused message costing its lookups and a
+// budget transaction again. Each refusal spreads the message's return over a range that doubles with
+// the refusals it has met (60 s, 120 s, … 16 min), so a long backlog is refused fewer times a minute.
+// (The grants themselves still come at the start of each window: docs/benchmarks.md, "The full profile".)
 import type { Logger } from "../lib/logger";
 import { CallBudgetSpent } from "../vendors/http";
 

@@ -47,13 +47,13 @@ async function storeCycles(tx: Tx, userId: string, cycles: readonly WhoopCycle[]
   }
 }
 
-/** Reads one cycle (a recovery's) and stores its strain; a cycle WHOOP does not have is forgotten. */
 /** The cycle as WHOOP has it now (null: gone there), or undefined when the grant does not cover cycles. */
 export async function currentWhoopCycle(api: VendorApi, cycleId: number): Promise<WhoopCycle | null | undefined> {
   if (!grants(api, SCOPE[CYCLE])) return undefined;
   return unlessGone(() => fetchWhoopCycle(api, cycleId));
 }
 
+/** Reads one cycle (a recovery's) and stores its strain; a cycle WHOOP does not have is forgotten. */
 export async function refreshWhoopCycle(tx: Tx, api: VendorApi, userId: string, cycleId: number): Promise<void> {
   const cycle = await currentWhoopCycle(api, cycleId);
   if (cycle === undefined) return;
